@@ -1,0 +1,161 @@
+import { wrap, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { ScratchpadError } from '../../core/errors.js';
+import { domErrorName, toStorageError } from './errors.js';
+import { SCHEMA_VERSION, upgradeSchema, type ScratchpadDB, type Store } from './schema.js';
+
+export type Database = IDBPDatabase<ScratchpadDB>;
+
+export interface ConnectionOptions {
+  readonly name: string;
+  /** Shown in error messages, e.g. 'indexeddb:scratchpad-store'. */
+  readonly where: string;
+  readonly factory: IDBFactory | undefined;
+  readonly blockedTimeoutMs: number;
+  readonly durability: IDBTransactionDurability;
+}
+
+/**
+ * One lazily opened IndexedDB connection that heals itself: when another tab needs a newer schema or deletes the
+ * database (`versionchange`, idb's `blocking`) the connection is closed at once so that the other tab is not held up,
+ * and when the browser drops it (`close`, idb's `terminated`) it is forgotten; either way the next transaction opens a
+ * new one. An open that stays `blocked` by a tab which will not let go fails with STORAGE_UNAVAILABLE after
+ * `blockedTimeoutMs` instead of hanging, and succeeds later once that tab closes.
+ */
+export class Connection {
+  private db: Database | undefined;
+  private opening: Promise<Database> | undefined;
+  private gate: Promise<never> | undefined;
+  private generation = 0;
+
+  constructor(private readonly options: ConnectionOptions) {}
+
+  /** The open connection, opening (or reopening) it when needed. */
+  get(): Promise<Database> {
+    if (this.db) return Promise.resolve(this.db);
+    const opening = this.opening ?? this.open();
+    return this.gate ? Promise.race([opening, this.gate]) : opening;
+  }
+
+  /**
+   * Starts a transaction. A connection found closed (InvalidStateError: the other tab's upgrade or the browser closed it
+   * between two calls) is reopened once; nothing was done on it, so trying again is safe.
+   */
+  async transaction<S extends Store[], M extends IDBTransactionMode>(
+    stores: S,
+    mode: M,
+  ): Promise<IDBPTransaction<ScratchpadDB, S, M>> {
+    for (let attempt = 0; ; attempt++) {
+      const db = await this.get();
+      try {
+        const tx = db.transaction(stores, mode, { durability: this.options.durability });
+        // idb creates tx.done eagerly; an aborted transaction must not surface as an unhandled rejection.
+        tx.done.catch(() => undefined);
+        return tx;
+      } catch (error) {
+        if (attempt === 0 && domErrorName(error) === 'InvalidStateError') {
+          this.forget(db);
+          continue;
+        }
+        throw toStorageError(error, this.options.where);
+      }
+    }
+  }
+
+  close(): void {
+    this.generation++;
+    const db = this.db;
+    this.db = undefined;
+    this.opening = undefined;
+    this.gate = undefined;
+    db?.close();
+  }
+
+  private forget(db: Database): void {
+    if (this.db === db) this.db = undefined;
+  }
+
+  private open(): Promise<Database> {
+    const { name, where, factory, blockedTimeoutMs } = this.options;
+    const generation = this.generation;
+    const idb = factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    if (!idb) {
+      return this.fail(
+        new ScratchpadError(
+          'STORAGE_UNAVAILABLE',
+          `${where}: IndexedDB is not available in this environment (in Node, import 'fake-indexeddb/auto' or pass indexedDB)`,
+          { storage: where },
+        ),
+      );
+    }
+    let request: IDBOpenDBRequest;
+    try {
+      request = idb.open(name, SCHEMA_VERSION);
+    } catch (error) {
+      // Opaque origins (sandboxed iframes, data: URLs) throw SecurityError synchronously.
+      return this.fail(toStorageError(error, where));
+    }
+
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let rejectGate: ((error: ScratchpadError) => void) | undefined;
+    const gate = new Promise<never>((_, reject) => {
+      rejectGate = reject;
+    });
+    gate.catch(() => undefined);
+    const settle = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      if (this.gate === gate) this.gate = undefined;
+    };
+
+    request.addEventListener('upgradeneeded', (event) => {
+      const tx = request.transaction;
+      if (!tx) return;
+      upgradeSchema(wrap(request.result) as Database, event.oldVersion, wrap(tx) as unknown as Parameters<typeof upgradeSchema>[2]);
+    });
+    request.addEventListener('blocked', () => {
+      if (timer !== undefined) return;
+      timer = setTimeout(() => {
+        rejectGate?.(
+          new ScratchpadError(
+            'STORAGE_UNAVAILABLE',
+            `${where}: another tab keeps an older version of this database open and does not let it upgrade; ` +
+              'close or reload the other tabs of this site',
+            { storage: where, cause: 'blocked' },
+          ),
+        );
+      }, blockedTimeoutMs);
+    });
+
+    const opening = (wrap(request) as Promise<Database>).then(
+      (db) => {
+        settle();
+        if (generation !== this.generation) {
+          // Closed while opening: nobody wants this connection any more.
+          db.close();
+          return db;
+        }
+        db.addEventListener('versionchange', () => {
+          db.close();
+          this.forget(db);
+        });
+        db.addEventListener('close', () => this.forget(db));
+        this.db = db;
+        if (this.opening === opening) this.opening = undefined;
+        return db;
+      },
+      (error: unknown) => {
+        settle();
+        if (this.opening === opening) this.opening = undefined;
+        throw toStorageError(error, where, request.transaction?.error);
+      },
+    );
+    opening.catch(() => undefined);
+    this.opening = opening;
+    this.gate = gate;
+    return opening;
+  }
+
+  // Not cached: the next call tries again (IndexedDB may become available, a refusing profile may recover).
+  private fail(error: ScratchpadError): Promise<Database> {
+    return Promise.reject(error);
+  }
+}

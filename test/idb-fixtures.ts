@@ -1,0 +1,71 @@
+// Records as core would produce them, built by hand so that the adapter can be tested on its own.
+import type { HistoryEntry, HistoryOp, SectionRecord, SnapshotRecord } from '../src/core/types.js';
+import type { CommitBatch } from '../src/storage/types.js';
+
+export function entry(
+  sessionId: string,
+  pad: string,
+  section: string,
+  version: number,
+  options: { agent?: string; timestamp?: number; op?: HistoryOp; line?: string } = {},
+): HistoryEntry {
+  const line = options.line ?? `line ${version}`;
+  return {
+    id: JSON.stringify([pad, section, version]),
+    sessionId,
+    pad,
+    section,
+    version,
+    op: options.op ?? 'write_append',
+    agent: options.agent ?? 'agent',
+    timestamp: options.timestamp ?? 1_000 + version,
+    patch: {
+      oldFileName: `${pad}/${section}`,
+      newFileName: `${pad}/${section}`,
+      oldHeader: undefined,
+      newHeader: undefined,
+      hunks: [{ oldStart: version - 1, oldLines: 0, newStart: version, newLines: 1, lines: [`+${line}`] }],
+    },
+    stats: { added: 1, removed: 0 },
+  };
+}
+
+export function row(pad: string, section: string, version: number, content = linesUpTo(version), deleted = false): SectionRecord {
+  return {
+    pad,
+    section,
+    content,
+    version,
+    updatedAt: 1_000 + version,
+    updatedBy: 'agent',
+    deleted,
+    chain: { anchorVersion: 0, bytesSinceAnchor: 0, openPrefix: false },
+  };
+}
+
+export function linesUpTo(version: number): string {
+  return Array.from({ length: version }, (_, i) => `line ${i + 1}\n`).join('');
+}
+
+export function full(pad: string, section: string, version: number, content = linesUpTo(version)): SnapshotRecord {
+  return { pad, section, version, content };
+}
+
+export function prefix(pad: string, section: string, version: number, prefixLength = linesUpTo(version).length): SnapshotRecord {
+  return { pad, section, version, prefixLength };
+}
+
+/** The batch of one append that takes a section from `version - 1` to `version`. */
+export function append(sessionId: string, pad: string, section: string, version: number, extra: Partial<CommitBatch> = {}): CommitBatch {
+  return {
+    sections: [{ record: row(pad, section, version), expectedVersion: version - 1 }],
+    entries: [entry(sessionId, pad, section, version)],
+    snapshots: [],
+    ...extra,
+  };
+}
+
+/** A database name no other test (or test file running in parallel) uses, so BroadcastChannels never cross. */
+export function uniqueName(label = 'db'): string {
+  return `${label}-${crypto.randomUUID()}`;
+}
