@@ -15,3 +15,26 @@ export interface ScratchpadState {
   readonly pads: ReadonlyMap<string, PadSections>;
   readonly sync: SyncStatus;
 }
+
+/** One immutable update of several sections; untouched pads keep their identity. Undefined removes a section. */
+export function setSections(
+  pads: ReadonlyMap<string, PadSections>,
+  changes: readonly { readonly pad: string; readonly section: string; readonly value: Section | undefined }[],
+): ReadonlyMap<string, PadSections> {
+  const next = new Map(pads);
+  const copied = new Map<string, Map<string, Section>>();
+  for (const { pad, section, value } of changes) {
+    let sections = copied.get(pad);
+    if (!sections) {
+      sections = new Map(next.get(pad) ?? []);
+      copied.set(pad, sections);
+    }
+    if (value) sections.set(section, value);
+    else sections.delete(section);
+  }
+  for (const [pad, sections] of copied) {
+    if (sections.size === 0) next.delete(pad);
+    else next.set(pad, sections);
+  }
+  return next;
+}

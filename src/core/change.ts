@@ -1,0 +1,142 @@
+import { ScratchpadError } from './errors.js';
+import { headline, writeMessage } from './format.js';
+import { EMPTY_CHAIN, planCheckpoint } from './history.js';
+import { computePatch, patchSize, type ChangeShape, type DiffLimits } from './patch.js';
+import type { HistoryEntry, HistoryOp, ScratchpadLimits, SectionRecord, SnapshotRecord, WriteResult } from './types.js';
+
+/** A section as the scratchpad holds it in memory: the stored row plus figures that are costly to recount. */
+export interface LiveSection {
+  readonly record: SectionRecord;
+  readonly lineCount: number;
+  /** UTF-8 bytes of the content, kept so that an append never re-measures the whole section. */
+  readonly bytes: number;
+}
+
+export interface PlannedChange {
+  readonly before: LiveSection | undefined;
+  readonly after: LiveSection;
+  readonly entry: HistoryEntry;
+  readonly snapshots: readonly SnapshotRecord[];
+}
+
+export interface ChangePlan {
+  readonly result: WriteResult;
+  /** Undefined when the write changed nothing. */
+  readonly change: PlannedChange | undefined;
+}
+
+export interface ChangeInput {
+  readonly sessionId: string;
+  readonly pad: string;
+  readonly section: string;
+  /** The current row, a tombstone, or undefined for a section never written. */
+  readonly before: LiveSection | undefined;
+  readonly content: string;
+  /** UTF-8 bytes of `content` when the caller could compute them cheaply. */
+  readonly bytes: number;
+  readonly op: HistoryOp;
+  readonly mode: WriteResult['mode'];
+  readonly agent: string;
+  readonly timestamp: number;
+  readonly shape: ChangeShape;
+  readonly expectedVersion: number | undefined;
+  readonly limits: ScratchpadLimits;
+  readonly diffLimits: DiffLimits;
+  readonly checkpointEvery: number;
+  readonly revertedTo?: number;
+}
+
+export function historyEntryId(pad: string, section: string, version: number): string {
+  return `${encodeURIComponent(pad)}/${encodeURIComponent(section)}@${version}`;
+}
+
+export function currentVersion(live: LiveSection | undefined): number {
+  return live && !live.record.deleted ? live.record.version : 0;
+}
+
+export function checkExpectedVersion(pad: string, section: string, live: LiveSection | undefined, expected: number | undefined): void {
+  if (expected === undefined) return;
+  const actual = currentVersion(live);
+  if (actual !== expected) {
+    throw new ScratchpadError(
+      'CONFLICT',
+      `${`'${pad}.${section}'`} is at version ${actual}, not the expected version ${expected}: someone else changed it. Read it again and redo the change on top.`,
+      { pad, section, expectedVersion: expected, actualVersion: actual },
+    );
+  }
+}
+
+/** Computes a new version of a section (record, history entry, anchors, result) without touching any state. */
+export function planChange(input: ChangeInput): ChangePlan {
+  const { pad, section, before } = input;
+  checkExpectedVersion(pad, section, before, input.expectedVersion);
+  if (input.bytes > input.limits.maxSectionBytes) {
+    throw new ScratchpadError(
+      'TOO_LARGE',
+      `'${pad}.${section}' would be ${input.bytes} bytes; the limit is ${input.limits.maxSectionBytes}. Write less, or split it into several sections.`,
+      { pad, section, limit: input.limits.maxSectionBytes, actual: input.bytes },
+    );
+  }
+  const exists = before !== undefined && !before.record.deleted;
+  const previousContent = exists ? before.record.content : '';
+  const previousVersion = before?.record.version ?? 0;
+
+  if (exists && previousContent === input.content && input.op !== 'delete') {
+    const result = { pad, section, mode: input.mode, version: previousVersion, previousVersion, changed: false };
+    return {
+      result: { ...result, patch: emptyPatch(), stats: { added: 0, removed: 0 }, message: headline(result) },
+      change: undefined,
+    };
+  }
+
+  const version = previousVersion + 1;
+  const { patch, stats } = computePatch(previousContent, input.content, { shape: input.shape, limits: input.diffLimits });
+  const chain = before?.record.chain ?? EMPTY_CHAIN;
+  const checkpoint = planCheckpoint({
+    pad,
+    section,
+    version,
+    previousContent,
+    content: input.content,
+    chain,
+    patchBytes: patchSize(patch),
+    isAppend: input.shape.kind === 'appended',
+    checkpointEvery: input.checkpointEvery,
+  });
+  const record: SectionRecord = {
+    pad,
+    section,
+    content: input.content,
+    version,
+    updatedAt: input.timestamp,
+    updatedBy: input.agent,
+    deleted: input.op === 'delete',
+    chain: checkpoint.chain,
+  };
+  const entry: HistoryEntry = {
+    id: historyEntryId(pad, section, version),
+    sessionId: input.sessionId,
+    pad,
+    section,
+    version,
+    op: input.op,
+    agent: input.agent,
+    timestamp: input.timestamp,
+    patch,
+    stats,
+  };
+  const resultBase = { pad, section, mode: input.mode, version, previousVersion: exists ? previousVersion : 0, changed: true };
+  return {
+    result: { ...resultBase, patch, stats, message: writeMessage(headline(resultBase, input.revertedTo), patch) },
+    change: {
+      before,
+      after: { record, lineCount: (exists ? before.lineCount : 0) + stats.added - stats.removed, bytes: input.bytes },
+      entry,
+      snapshots: checkpoint.snapshots,
+    },
+  };
+}
+
+function emptyPatch(): WriteResult['patch'] {
+  return { oldFileName: '', newFileName: '', oldHeader: undefined, newHeader: undefined, hunks: [] };
+}

@@ -1,0 +1,119 @@
+import { ScratchpadError } from './errors.js';
+import { splitLineTokens, stripTerminator } from './lines.js';
+import { applyPatchToTokens, patchSize, spliceArray } from './patch.js';
+import type { BlameLine, ChainState, HistoryEntry, SnapshotRecord } from './types.js';
+import type { ChainRead } from '../storage/types.js';
+
+export const DEFAULT_CHECKPOINT_EVERY = 32;
+
+export const EMPTY_CHAIN: ChainState = { anchorVersion: 0, bytesSinceAnchor: 0, openPrefix: false };
+
+export interface CheckpointPlan {
+  readonly chain: ChainState;
+  readonly snapshots: SnapshotRecord[];
+}
+
+/**
+ * Decides which anchors a new version owes, in the manner of Mercurial's revlog: a snapshot when the chain since the
+ * last one is `checkpointEvery` patches long, or when reading the chain would cost more than the content itself.
+ *
+ * Appends get a prefix checkpoint instead of a full copy: a run of appends only extends the text, so any version in the
+ * run is a prefix of the run's last content. The run's last content is stored in full only when a write that is not an
+ * append ends the run (and only if a prefix checkpoint needs it), so append logs cost O(appended text) in history.
+ */
+export function planCheckpoint(input: {
+  readonly pad: string;
+  readonly section: string;
+  readonly version: number;
+  readonly previousContent: string;
+  readonly content: string;
+  readonly chain: ChainState;
+  readonly patchBytes: number;
+  /** True only when the new content starts with the previous content. */
+  readonly isAppend: boolean;
+  readonly checkpointEvery: number;
+}): CheckpointPlan {
+  const { pad, section, version } = input;
+  const snapshots: SnapshotRecord[] = [];
+  let chain = input.chain;
+
+  if (chain.openPrefix && !input.isAppend) {
+    // The run of appends ends here: its last content resolves every prefix checkpoint in it.
+    snapshots.push({ pad, section, version: version - 1, content: input.previousContent });
+    chain = { anchorVersion: version - 1, bytesSinceAnchor: 0, openPrefix: false };
+  }
+
+  const bytesSinceAnchor = chain.bytesSinceAnchor + input.patchBytes;
+  const length = version - chain.anchorVersion;
+  const due = length >= input.checkpointEvery || (length > 1 && bytesSinceAnchor > input.content.length);
+  if (!due) return { chain: { ...chain, bytesSinceAnchor }, snapshots };
+
+  if (input.isAppend) {
+    snapshots.push({ pad, section, version, prefixLength: input.content.length });
+    return { chain: { anchorVersion: version, bytesSinceAnchor: 0, openPrefix: true }, snapshots };
+  }
+  snapshots.push({ pad, section, version, content: input.content });
+  return { chain: { anchorVersion: version, bytesSinceAnchor: 0, openPrefix: false }, snapshots };
+}
+
+export { patchSize };
+
+/** Rebuilds the content of `version` from what `readChain` returned. */
+export function rebuildFromChain(chain: ChainRead, version: number): string {
+  const tokens = splitLineTokens(chainBase(chain, version).content);
+  for (const entry of chain.entries) applyPatchToTokens(tokens, entry.patch);
+  return tokens.join('');
+}
+
+function chainBase(chain: ChainRead, version: number): { version: number; content: string } {
+  const { anchor } = chain;
+  let base: { version: number; content: string };
+  if (!anchor) base = { version: 0, content: '' };
+  else if (anchor.content !== undefined) base = { version: anchor.version, content: anchor.content };
+  else {
+    const source = chain.resolvedBy?.content ?? chain.current?.content;
+    if (source === undefined || source.length < anchor.prefixLength) {
+      throw new ScratchpadError('STORAGE_UNAVAILABLE', 'History is corrupt: a prefix checkpoint has nothing to resolve it.');
+    }
+    base = { version: anchor.version, content: source.slice(0, anchor.prefixLength) };
+  }
+  let expected = base.version + 1;
+  for (const entry of chain.entries) {
+    if (entry.version !== expected) break;
+    expected++;
+  }
+  if (expected !== version + 1) {
+    throw new ScratchpadError('NOT_FOUND', `Version ${version} is no longer in history (dropped by retention).`, { version });
+  }
+  return base;
+}
+
+/**
+ * Line-by-line attribution: replays the section's history, carrying for every line the version that introduced it.
+ * `base` is the content of the version before `entries[0]` (empty when history starts at version 1); its lines are
+ * credited to `baseEntry` when history before it was dropped.
+ */
+export function blameFromHistory(entries: readonly HistoryEntry[], base?: { content: string; entry: HistoryEntry }): BlameLine[] {
+  const tokens = base ? splitLineTokens(base.content) : [];
+  const origins: HistoryEntry[] = base ? tokens.map(() => base.entry) : [];
+  for (const entry of entries) {
+    // Apply the patch to a parallel array of origins: same hunks, with added lines carrying this entry.
+    for (let h = entry.patch.hunks.length - 1; h >= 0; h--) {
+      const hunk = entry.patch.hunks[h]!;
+      const start = hunk.oldLines === 0 ? hunk.oldStart : hunk.oldStart - 1;
+      let oldIndex = start;
+      const added: HistoryEntry[] = [];
+      for (const line of hunk.lines) {
+        if (line.startsWith('-')) oldIndex++;
+        else if (line.startsWith('+')) added.push(entry);
+        else if (line.startsWith(' ')) added.push(origins[oldIndex++] ?? entry);
+      }
+      spliceArray(origins, start, oldIndex - start, added);
+    }
+    applyPatchToTokens(tokens, entry.patch);
+  }
+  return tokens.map((token, i) => {
+    const origin = origins[i]!;
+    return { text: stripTerminator(token), version: origin.version, agent: origin.agent, timestamp: origin.timestamp };
+  });
+}

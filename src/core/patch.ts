@@ -1,0 +1,308 @@
+import { diffArrays } from 'diff';
+import type { DiffStats, StructuredPatch } from './types.js';
+import { countLines, splitLineTokens } from './lines.js';
+import { ScratchpadError } from './errors.js';
+
+type Hunk = StructuredPatch['hunks'][number];
+
+const NO_NEWLINE = '\\ No newline at end of file';
+
+/**
+ * Limits of the line diff. Like jsdiff's own `timeout` and `maxEditLength`: when the diff of the changed middle would
+ * cost more, the middle is replaced as a whole. The patch is then larger than minimal but still exact, and a write never
+ * hangs on a pathological input.
+ */
+export interface DiffLimits {
+  /** Milliseconds jsdiff may spend on one diff. Default 50. */
+  readonly timeoutMs: number;
+  /** Largest edit distance (in lines) jsdiff explores. Default 5,000. */
+  readonly maxEditLength: number;
+}
+
+export const DEFAULT_DIFF_LIMITS: DiffLimits = { timeoutMs: 50, maxEditLength: 5_000 };
+
+/**
+ * What the caller already knows about how the new text relates to the old one. An append or prepend is diffed from
+ * the added text alone: n appends cost O(total appended), never O(n × size).
+ */
+export type ChangeShape =
+  | { readonly kind: 'appended'; readonly oldLineCount: number }
+  | { readonly kind: 'prepended' }
+  | { readonly kind: 'unknown' };
+
+export interface ComputedPatch {
+  readonly patch: StructuredPatch;
+  readonly stats: DiffStats;
+}
+
+interface Segment {
+  readonly type: ' ' | '-' | '+';
+  readonly tokens: readonly string[];
+}
+
+/** Zero-context by default: the compact form kept in history and shown in write messages. */
+export function computePatch(
+  oldText: string,
+  newText: string,
+  options: { shape?: ChangeShape; context?: number; limits?: DiffLimits; oldName?: string; newName?: string } = {},
+): ComputedPatch {
+  const context = options.context ?? 0;
+  const shape = options.shape ?? { kind: 'unknown' };
+  const limits = options.limits ?? DEFAULT_DIFF_LIMITS;
+
+  // The common prefix and suffix, cut at line starts: only the middle is ever diffed.
+  let prefixEnd: number;
+  if (shape.kind === 'appended') prefixEnd = oldText.length;
+  else if (shape.kind === 'prepended') prefixEnd = 0;
+  else prefixEnd = commonPrefixLength(oldText, newText);
+  prefixEnd = lineStartAtOrBefore(oldText, prefixEnd);
+
+  let suffixLength = shape.kind === 'prepended' ? oldText.length : shape.kind === 'appended' ? 0 : commonSuffixLength(oldText, newText, prefixEnd);
+  suffixLength = Math.min(suffixLength, oldText.length - prefixEnd, newText.length - prefixEnd);
+  suffixLength = alignSuffix(oldText, newText, suffixLength);
+
+  const oldMiddle = oldText.slice(prefixEnd, oldText.length - suffixLength);
+  const newMiddle = newText.slice(prefixEnd, newText.length - suffixLength);
+  const prefixLines =
+    shape.kind === 'appended' ? shape.oldLineCount - (oldText.length > prefixEnd ? 1 : 0) : countLines(oldText.slice(0, prefixEnd));
+
+  const segments: Segment[] = [];
+  let startLine = prefixLines + 1;
+  if (context > 0 && prefixEnd > 0) {
+    const before = lastLines(oldText.slice(0, prefixEnd), context);
+    segments.push({ type: ' ', tokens: before });
+    startLine -= before.length;
+  }
+  segments.push(...diffMiddle(splitLineTokens(oldMiddle), splitLineTokens(newMiddle), limits));
+  if (context > 0 && suffixLength > 0) {
+    segments.push({ type: ' ', tokens: firstLines(oldText.slice(oldText.length - suffixLength), context) });
+  }
+
+  const hunks = buildHunks(segments, startLine, startLine, context);
+  return {
+    patch: {
+      oldFileName: options.oldName ?? '',
+      newFileName: options.newName ?? '',
+      oldHeader: undefined,
+      newHeader: undefined,
+      hunks,
+    },
+    stats: patchStats(hunks),
+  };
+}
+
+function commonPrefixLength(a: string, b: string): number {
+  const max = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < max && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+function commonSuffixLength(a: string, b: string, notBefore: number): number {
+  const max = Math.min(a.length, b.length) - notBefore;
+  let i = 0;
+  while (i < max && a.charCodeAt(a.length - 1 - i) === b.charCodeAt(b.length - 1 - i)) i++;
+  return i;
+}
+
+function lineStartAtOrBefore(text: string, index: number): number {
+  if (index === 0 || text.charCodeAt(index - 1) === 10) return index;
+  return text.lastIndexOf('\n', index - 1) + 1;
+}
+
+/** Shrinks a common suffix until it starts a line in both texts. */
+function alignSuffix(oldText: string, newText: string, length: number): number {
+  if (length === 0) return 0;
+  const oldStart = oldText.length - length;
+  const newStart = newText.length - length;
+  const startsLine = (text: string, at: number) => at === 0 || text.charCodeAt(at - 1) === 10;
+  if (startsLine(oldText, oldStart) && startsLine(newText, newStart)) return length;
+  // Inside the common suffix both texts agree, so the first '\n' there ends a line in both.
+  const nl = oldText.indexOf('\n', oldStart);
+  return nl === -1 ? 0 : oldText.length - (nl + 1);
+}
+
+function lastLines(text: string, count: number): string[] {
+  let start = text.length;
+  for (let i = 0; i < count && start > 0; i++) start = (start >= 2 ? text.lastIndexOf('\n', start - 2) : -1) + 1;
+  return splitLineTokens(text.slice(start));
+}
+
+function firstLines(text: string, count: number): string[] {
+  let end = 0;
+  for (let i = 0; i < count && end < text.length; i++) {
+    const nl = text.indexOf('\n', end);
+    end = nl === -1 ? text.length : nl + 1;
+  }
+  return splitLineTokens(text.slice(0, end));
+}
+
+function diffMiddle(oldTokens: string[], newTokens: string[], limits: DiffLimits): Segment[] {
+  if (oldTokens.length === 0 && newTokens.length === 0) return [];
+  if (oldTokens.length === 0) return [{ type: '+', tokens: newTokens }];
+  if (newTokens.length === 0) return [{ type: '-', tokens: oldTokens }];
+  const replaceAll: Segment[] = [
+    { type: '-', tokens: oldTokens },
+    { type: '+', tokens: newTokens },
+  ];
+  // With no line in common the minimal diff is the whole replacement: skip the O(N·D) search outright.
+  if (!sharesAnyLine(oldTokens, newTokens)) return replaceAll;
+  const changes = diffArrays(oldTokens, newTokens, { timeout: limits.timeoutMs, maxEditLength: limits.maxEditLength });
+  if (changes === undefined) return replaceAll;
+  return changes.map((c) => ({ type: c.added ? '+' : c.removed ? '-' : ' ', tokens: c.value }));
+}
+
+function sharesAnyLine(a: readonly string[], b: readonly string[]): boolean {
+  const [small, large] = a.length <= b.length ? [a, b] : [b, a];
+  const seen = new Set(small);
+  for (const token of large) if (seen.has(token)) return true;
+  return false;
+}
+
+function pushTokens(lines: string[], type: ' ' | '-' | '+', tokens: readonly string[]): void {
+  for (const token of tokens) {
+    if (token.endsWith('\n')) lines.push(type + token.slice(0, -1));
+    else lines.push(type + token, NO_NEWLINE);
+  }
+}
+
+/** Groups segments into unified-diff hunks with `context` lines around each change (GNU conventions for empty ranges). */
+function buildHunks(segments: readonly Segment[], oldStartLine: number, newStartLine: number, context: number): Hunk[] {
+  const hunks: Hunk[] = [];
+  let oldLine = oldStartLine;
+  let newLine = newStartLine;
+  let current: { oldStart: number; newStart: number; oldLines: number; newLines: number; lines: string[] } | undefined;
+
+  const close = () => {
+    if (!current) return;
+    hunks.push({
+      oldStart: current.oldLines === 0 ? current.oldStart - 1 : current.oldStart,
+      oldLines: current.oldLines,
+      newStart: current.newLines === 0 ? current.newStart - 1 : current.newStart,
+      newLines: current.newLines,
+      lines: current.lines,
+    });
+    current = undefined;
+  };
+
+  segments.forEach((segment, index) => {
+    const count = segment.tokens.length;
+    if (count === 0) return;
+    if (segment.type === ' ') {
+      if (current) {
+        const isLast = index === segments.length - 1;
+        const keep = !isLast && count <= 2 * context ? count : Math.min(context, count);
+        pushTokens(current.lines, ' ', segment.tokens.slice(0, keep));
+        current.oldLines += keep;
+        current.newLines += keep;
+        if (keep < count || isLast) close();
+      }
+      oldLine += count;
+      newLine += count;
+      return;
+    }
+    if (!current) {
+      const previous = segments[index - 1];
+      const lead = previous && previous.type === ' ' ? previous.tokens.slice(Math.max(0, previous.tokens.length - context)) : [];
+      current = { oldStart: oldLine - lead.length, newStart: newLine - lead.length, oldLines: lead.length, newLines: lead.length, lines: [] };
+      pushTokens(current.lines, ' ', lead);
+    }
+    pushTokens(current.lines, segment.type, segment.tokens);
+    if (segment.type === '-') {
+      current.oldLines += count;
+      oldLine += count;
+    } else {
+      current.newLines += count;
+      newLine += count;
+    }
+  });
+  close();
+  return hunks;
+}
+
+export function patchStats(hunks: readonly Hunk[]): DiffStats {
+  let added = 0;
+  let removed = 0;
+  for (const hunk of hunks) {
+    for (const line of hunk.lines) {
+      if (line.startsWith('+')) added++;
+      else if (line.startsWith('-')) removed++;
+    }
+  }
+  return { added, removed };
+}
+
+/** Characters a patch keeps: what the delta chain costs to store and to read. */
+export function patchSize(patch: StructuredPatch): number {
+  let size = 0;
+  for (const hunk of patch.hunks) for (const line of hunk.lines) size += line.length + 1;
+  return size;
+}
+
+/**
+ * Applies a patch exactly, in place: every context and removed line must match, or the history is corrupt and this
+ * throws. Hunks are applied last to first so that earlier line numbers stay valid.
+ */
+export function applyPatchToTokens(tokens: string[], patch: StructuredPatch): void {
+  const hunks = patch.hunks;
+  for (let h = hunks.length - 1; h >= 0; h--) {
+    const hunk = hunks[h]!;
+    const start = hunk.oldLines === 0 ? hunk.oldStart : hunk.oldStart - 1;
+    const removed: string[] = [];
+    const added: string[] = [];
+    const lines = hunk.lines;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      const kind = line.charCodeAt(0);
+      if (kind === 92 /* '\' */) continue;
+      const terminated = lines[i + 1]?.charCodeAt(0) !== 92;
+      const token = terminated ? line.slice(1) + '\n' : line.slice(1);
+      if (kind === 32 /* ' ' */) {
+        removed.push(token);
+        added.push(token);
+      } else if (kind === 45 /* '-' */) removed.push(token);
+      else added.push(token);
+    }
+    for (let i = 0; i < removed.length; i++) {
+      if (tokens[start + i] !== removed[i]) {
+        throw new ScratchpadError('STORAGE_UNAVAILABLE', `History is corrupt: a patch does not apply at line ${start + i + 1}.`);
+      }
+    }
+    spliceArray(tokens, start, removed.length, added);
+  }
+}
+
+export function applyPatch(text: string, patch: StructuredPatch): string {
+  const tokens = splitLineTokens(text);
+  applyPatchToTokens(tokens, patch);
+  return tokens.join('');
+}
+
+/** Unified diff text of the hunks alone, as shown inside a write message. */
+export function formatHunks(patch: StructuredPatch): string {
+  const out: string[] = [];
+  for (const hunk of patch.hunks) {
+    out.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);
+    for (const line of hunk.lines) out.push(line);
+  }
+  return out.join('\n');
+}
+
+/** A complete unified diff with file headers, as GNU `patch` reads it. */
+export function formatPatch(patch: StructuredPatch): string {
+  const header = (marker: string, name: string, label: string | undefined) => `${marker} ${name}${label ? `\t${label}` : ''}`;
+  const body = formatHunks(patch);
+  return [header('---', patch.oldFileName, patch.oldHeader), header('+++', patch.newFileName, patch.newHeader), ...(body ? [body] : [])].join('\n') + '\n';
+}
+
+/** `array.splice(start, deleteCount, ...items)` without the argument-count limit that spreading a huge array hits. */
+export function spliceArray<T>(array: T[], start: number, deleteCount: number, items: readonly T[]): void {
+  if (items.length < 8_192) {
+    array.splice(start, deleteCount, ...items);
+    return;
+  }
+  const tail = array.slice(start + deleteCount);
+  array.length = start;
+  for (const item of items) array.push(item);
+  for (const item of tail) array.push(item);
+}

@@ -1,0 +1,10 @@
+export { createScratchpad } from './scratchpad.js';
+export { memoryStorage, type MemoryStorageOptions } from './storage/memory.js';
+export { ScratchpadError, isScratchpadError, type ScratchpadErrorCode, type ScratchpadErrorDetails } from './core/errors.js';
+export { applyPatch, formatPatch, formatHunks, type DiffLimits } from './core/patch.js';
+export { compareNatural, renderPad, writeMessage } from './core/format.js';
+export type * from './core/types.js';
+export type { Scratchpad, ScratchpadOptions, ChangeOptions, WriteOptions, LinesOptions } from './types.js';
+export type { ScratchpadState, PadSections } from './store/state.js';
+export type { StorageAdapter, SessionStorage, CommitBatch, ChainRead, PruneRequest, SectionKey, SyncOp } from './storage/types.js';
+export type { SyncAdapter, SyncStatus, SyncState, PushResult, PullResult } from './sync/types.js';

@@ -1,0 +1,698 @@
+import { createStore } from 'zustand/vanilla';
+import { applyEdit, appendSeparator, combine, isWriteMode, prependSeparator } from './core/content.js';
+import { planChange, type ChangePlan, type LiveSection, type PlannedChange } from './core/change.js';
+import { ScratchpadError, isScratchpadError } from './core/errors.js';
+import { compareNatural, numberLines, renderPad } from './core/format.js';
+import { blameFromHistory, DEFAULT_CHECKPOINT_EVERY, rebuildFromChain } from './core/history.js';
+import { countLines, utf8Length } from './core/lines.js';
+import { computePatch, DEFAULT_DIFF_LIMITS, formatPatch, type ChangeShape } from './core/patch.js';
+import { checkSnapshot } from './core/snapshot.js';
+import type {
+  BlameLine,
+  DiffResult,
+  HistoryEntry,
+  HistoryOp,
+  HistoryQuery,
+  RetentionPolicy,
+  ScratchpadLimits,
+  ScratchpadSnapshot,
+  Section,
+  SectionEdit,
+  SectionRecord,
+  WriteMode,
+  WriteResult,
+} from './core/types.js';
+import { describe, resolveLimits, validateInteger, validateName, validateText } from './core/validate.js';
+import { GroupCommit, type QueuedPart } from './storage/group-commit.js';
+import { memoryStorage } from './storage/memory.js';
+import type { PruneRequest, SessionStorage } from './storage/types.js';
+import { setSections, type ScratchpadState } from './store/state.js';
+import type { ChangeOptions, LinesOptions, Scratchpad, ScratchpadOptions, WriteOptions } from './types.js';
+
+/** A call's change, re-runnable on fresh state: a stale tab rebases by planning it again. */
+type Intent = () => ChangePlan[];
+
+interface PendingCall {
+  readonly intent: Intent;
+  readonly plans: ChangePlan[];
+  readonly resolve: (results: WriteResult[]) => void;
+  readonly reject: (error: unknown) => void;
+  rebases: number;
+}
+
+const MAX_REBASES = 200;
+const DEFAULT_AGENT = 'user';
+
+/**
+ * Creates a scratchpad for one session. The store is updated synchronously by every change (a UI sees it at once);
+ * the change's promise resolves once storage has committed it. A change that fails changes nothing anywhere.
+ */
+export function createScratchpad(options: ScratchpadOptions = {}): Scratchpad {
+  return new ScratchpadImpl(options);
+}
+
+class ScratchpadImpl implements Scratchpad {
+  readonly sessionId: string;
+  readonly ready: Promise<void>;
+  readonly store;
+  readonly storageName: string;
+
+  private readonly limits: ScratchpadLimits;
+  private readonly checkpointEvery: number;
+  private readonly retain: RetentionPolicy | undefined;
+  private readonly now: () => number;
+  /** Every known section, tombstones included, by pad then section name. */
+  private readonly live = new Map<string, Map<string, LiveSection>>();
+  /** For sections with changes not yet committed: what storage holds (null: nothing), to roll back to. */
+  private readonly durable = new Map<string, { pad: string; section: string; live: LiveSection | null }>();
+  private readonly committer: GroupCommit<PendingCall>;
+  private session: SessionStorage | undefined;
+  /** While set, new calls wait for it: hydration at start, reloading after a conflict. */
+  private gate: Promise<void> | undefined;
+  private closed = false;
+  private unwatch: (() => void) | undefined;
+  private commitsSinceRetention = 0;
+  /** Counts successful commits, so that a reload can tell whether our own commits raced it. */
+  private commitCount = 0;
+
+  constructor(options: ScratchpadOptions) {
+    this.sessionId = options.sessionId === undefined ? 'default' : validateName(options.sessionId, 'session', { maxNameLength: 256, maxSectionBytes: 1 });
+    this.limits = resolveLimits(options.limits);
+    this.checkpointEvery = validateInteger(options.history?.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, 'history.checkpointEvery', 1);
+    this.retain = options.history?.retain;
+    if (this.retain?.maxVersionsPerSection !== undefined) validateInteger(this.retain.maxVersionsPerSection, 'retain.maxVersionsPerSection', 1);
+    if (this.retain?.maxAgeMs !== undefined) validateInteger(this.retain.maxAgeMs, 'retain.maxAgeMs', 0);
+    this.now = options.now ?? Date.now;
+    const storage = options.storage ?? memoryStorage();
+    this.storageName = storage.name;
+    this.store = createStore<ScratchpadState>()(() => ({
+      sessionId: this.sessionId,
+      ready: false,
+      pads: new Map(),
+      sync: { state: 'idle', pending: 0 },
+    }));
+    this.committer = new GroupCommit<PendingCall>(
+      (batch) => this.requireSession().commit(batch),
+      (parts) => this.committed(parts),
+      (error, parts) => this.commitFailed(error, parts),
+    );
+    this.ready = this.hydrate(storage.open(this.sessionId));
+    this.gate = this.ready;
+    // A caller that never awaits `ready` must not see an unhandled rejection; calls report the error themselves.
+    this.ready.catch(() => undefined);
+  }
+
+  get syncStatus() {
+    return this.store.getState().sync;
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  private async hydrate(opening: Promise<SessionStorage>): Promise<void> {
+    try {
+      this.session = await opening;
+      await this.reload();
+    } catch (error) {
+      throw asStorageError(error, 'Could not open the scratchpad storage');
+    } finally {
+      this.gate = undefined;
+    }
+    this.store.setState({ ready: true });
+    this.unwatch = this.session.watch?.((changed) => void this.refresh(changed.length));
+    if (this.retain) await this.applyRetention().catch(() => undefined);
+  }
+
+  /**
+   * Replaces every section that has no uncommitted change with what storage holds now. If one of our own commits
+   * landed while storage was being read, the read may predate it: read again.
+   */
+  private async reload(): Promise<void> {
+    let records: SectionRecord[];
+    for (;;) {
+      const commits = this.commitCount;
+      records = await this.requireSession().loadSections();
+      if (commits === this.commitCount) break;
+    }
+    const seen = new Set<string>();
+    for (const record of records) {
+      const key = sectionKey(record.pad, record.section);
+      seen.add(key);
+      if (this.durable.has(key)) continue;
+      const existing = this.liveSection(record.pad, record.section);
+      if (existing && existing.record.version === record.version && existing.record.deleted === record.deleted) continue;
+      this.setLive(record.pad, record.section, liveFromRecord(record));
+    }
+    for (const [pad, sections] of this.live) {
+      for (const name of [...sections.keys()]) {
+        if (!seen.has(sectionKey(pad, name)) && !this.durable.has(sectionKey(pad, name))) this.setLive(pad, name, undefined);
+      }
+    }
+    this.publish();
+  }
+
+  /** Another connection (tab) committed: take its sections, unless ours are about to conflict and rebase anyway. */
+  private async refresh(_changed: number): Promise<void> {
+    if (this.closed || this.gate) return;
+    try {
+      await this.reload();
+    } catch {
+      // The next commit or call reports storage problems; a missed refresh is redone by the next notification.
+    }
+  }
+
+  // ---------------------------------------------------------------- reading (synchronous, from memory)
+
+  read(pad: string, section: string): string | undefined {
+    return this.get(pad, section)?.content;
+  }
+
+  get(pad: string, section: string): Section | undefined {
+    this.assertOpen();
+    validateName(pad, 'pad', this.limits);
+    validateName(section, 'section', this.limits);
+    return this.store.getState().pads.get(pad)?.get(section);
+  }
+
+  pads(): string[] {
+    this.assertOpen();
+    return [...this.store.getState().pads.keys()].sort(compareNatural);
+  }
+
+  sections(pad: string): string[] {
+    this.assertOpen();
+    validateName(pad, 'pad', this.limits);
+    return [...(this.store.getState().pads.get(pad)?.keys() ?? [])].sort(compareNatural);
+  }
+
+  lines(pad: string, section: string, options: LinesOptions = {}): string {
+    const found = this.get(pad, section);
+    if (!found) throw notFound(pad, section);
+    const count = countLines(found.content);
+    const from = options.from === undefined ? 1 : validateInteger(options.from, 'from line', 1);
+    const to = options.to === undefined ? count : validateInteger(options.to, 'to line', 1);
+    if (from > to) throw new ScratchpadError('INVALID_ARGUMENT', `The line range ${from}-${to} is backwards: from must not exceed to.`);
+    if (count > 0 && from > count) throw new ScratchpadError('INVALID_ARGUMENT', `Line ${from} does not exist: the section has ${count} lines.`);
+    return numberLines(found.content, from, Math.min(to, count));
+  }
+
+  render(pad?: string): string {
+    this.assertOpen();
+    const pads = this.store.getState().pads;
+    const one = (name: string) => renderPad(name, [...(pads.get(name) ?? new Map<string, Section>())].map(([s, v]) => [s, v.content] as const));
+    if (pad === undefined) return this.pads().map(one).join('\n');
+    validateName(pad, 'pad', this.limits);
+    if (!pads.has(pad)) throw new ScratchpadError('NOT_FOUND', `There is no pad '${pad}'.`, { pad });
+    return one(pad);
+  }
+
+  // ---------------------------------------------------------------- changing
+
+  write(pad: string, section: string, content: string, options: WriteOptions = {}): Promise<WriteResult> {
+    return this.call(() => {
+      const names = this.names(pad, section);
+      const text = validateText(content, 'content');
+      const mode = options.mode ?? 'replace';
+      if (!isWriteMode(mode)) {
+        throw new ScratchpadError('INVALID_ARGUMENT', `Unknown mode ${describe(mode)}: use 'replace', 'append' or 'prepend'.`);
+      }
+      const { agent, expectedVersion } = this.changeOptions(options);
+      return () => [this.planWrite(names.pad, names.section, text, mode, agent, expectedVersion)];
+    }).then(first);
+  }
+
+  edit(pad: string, section: string, edit: SectionEdit, options: ChangeOptions = {}): Promise<WriteResult> {
+    return this.call(() => {
+      const names = this.names(pad, section);
+      const { agent, expectedVersion } = this.changeOptions(options);
+      return () => {
+        const before = this.existing(names.pad, names.section);
+        const content = applyEdit(before.record.content, edit);
+        return [this.plan(names.pad, names.section, before, content, utf8Length(content), 'edit', 'edit', agent, { kind: 'unknown' }, expectedVersion)];
+      };
+    }).then(first);
+  }
+
+  delete(pad: string, section: string, options: ChangeOptions = {}): Promise<WriteResult> {
+    return this.call(() => {
+      const names = this.names(pad, section);
+      const { agent, expectedVersion } = this.changeOptions(options);
+      return () => [this.planDelete(names.pad, names.section, agent, expectedVersion)];
+    }).then(first);
+  }
+
+  deletePad(pad: string, options: Pick<ChangeOptions, 'agent'> = {}): Promise<WriteResult[]> {
+    return this.call(() => {
+      validateName(pad, 'pad', this.limits);
+      const { agent } = this.changeOptions(options);
+      return () => {
+        const names = [...(this.live.get(pad) ?? new Map<string, LiveSection>())].filter(([, s]) => !s.record.deleted).map(([n]) => n);
+        if (names.length === 0) throw new ScratchpadError('NOT_FOUND', `There is no pad '${pad}'.`, { pad });
+        return names.sort(compareNatural).map((name) => this.planDelete(pad, name, agent, undefined));
+      };
+    });
+  }
+
+  revert(pad: string, section: string, toVersion: number, options: ChangeOptions = {}): Promise<WriteResult> {
+    return this.guard(async () => {
+      const names = this.names(pad, section);
+      const { agent, expectedVersion } = this.changeOptions(options);
+      const content = await this.contentAt(names.pad, names.section, toVersion);
+      const results = await this.call(() => () => {
+        const before = this.existing(names.pad, names.section, true);
+        return [this.plan(names.pad, names.section, before, content, utf8Length(content), 'revert', 'revert', agent, { kind: 'unknown' }, expectedVersion, toVersion)];
+      });
+      return first(results);
+    });
+  }
+
+  private planWrite(pad: string, section: string, text: string, mode: WriteMode, agent: string, expectedVersion: number | undefined): ChangePlan {
+    const before = this.liveSection(pad, section);
+    const exists = before !== undefined && !before.record.deleted;
+    const old = exists ? before.record.content : '';
+    const content = combine(old, text, mode);
+    let bytes: number;
+    let shape: ChangeShape;
+    if (mode === 'append') {
+      bytes = (exists ? before.bytes : 0) + utf8Length(appendSeparator(old) + text);
+      shape = { kind: 'appended', oldLineCount: exists ? before.lineCount : 0 };
+    } else if (mode === 'prepend') {
+      bytes = (exists ? before.bytes : 0) + utf8Length(text + prependSeparator(old, text));
+      shape = { kind: 'prepended' };
+    } else {
+      bytes = utf8Length(content);
+      shape = { kind: 'unknown' };
+    }
+    return this.plan(pad, section, before, content, bytes, `write_${mode}`, mode, agent, shape, expectedVersion);
+  }
+
+  private planDelete(pad: string, section: string, agent: string, expectedVersion: number | undefined): ChangePlan {
+    const before = this.existing(pad, section);
+    return this.plan(pad, section, before, '', 0, 'delete', 'delete', agent, { kind: 'unknown' }, expectedVersion);
+  }
+
+  private plan(
+    pad: string,
+    section: string,
+    before: LiveSection | undefined,
+    content: string,
+    bytes: number,
+    op: HistoryOp,
+    mode: WriteResult['mode'],
+    agent: string,
+    shape: ChangeShape,
+    expectedVersion: number | undefined,
+    revertedTo?: number,
+  ): ChangePlan {
+    return planChange({
+      sessionId: this.sessionId,
+      pad,
+      section,
+      before,
+      content,
+      bytes,
+      op,
+      mode,
+      agent,
+      timestamp: this.now(),
+      shape,
+      expectedVersion,
+      limits: this.limits,
+      diffLimits: DEFAULT_DIFF_LIMITS,
+      checkpointEvery: this.checkpointEvery,
+      ...(revertedTo === undefined ? {} : { revertedTo }),
+    });
+  }
+
+  /**
+   * Runs a call: `prepare` validates the arguments (synchronously, before anything changes) and returns the intent;
+   * the intent is planned against current state, applied to the store at once, and queued for the next group commit.
+   */
+  private call(prepare: () => Intent): Promise<WriteResult[]> {
+    return this.guard(async () => {
+      const intent = prepare();
+      if (this.gate) await this.waitForGate();
+      return new Promise<WriteResult[]>((resolve, reject) => {
+        this.submit({ intent, plans: [], resolve, reject, rebases: 0 });
+      });
+    });
+  }
+
+  private submit(pending: PendingCall): void {
+    let plans: ChangePlan[];
+    try {
+      this.assertOpen();
+      this.requireSession();
+      plans = pending.intent();
+    } catch (error) {
+      pending.reject(error);
+      return;
+    }
+    const changes = plans.flatMap((p) => (p.change ? [p.change] : []));
+    if (changes.length === 0) {
+      pending.resolve(plans.map((p) => p.result));
+      return;
+    }
+    for (const change of changes) this.applyLive(change);
+    this.publish();
+    const call: PendingCall = { ...pending, plans };
+    this.committer.add(
+      {
+        sections: changes.map((c) => ({ record: c.after.record, expectedVersion: c.before?.record.version ?? 0 })),
+        entries: changes.map((c) => c.entry),
+        snapshots: changes.flatMap((c) => c.snapshots),
+      },
+      call,
+    );
+  }
+
+  private applyLive(change: PlannedChange): void {
+    const { pad, section } = change.after.record;
+    const key = sectionKey(pad, section);
+    if (!this.durable.has(key)) this.durable.set(key, { pad, section, live: change.before ?? null });
+    this.setLive(pad, section, change.after);
+  }
+
+  private committed(parts: QueuedPart<PendingCall>[]): void {
+    this.commitCount++;
+    for (const { part } of parts) {
+      for (const { record } of part.sections) {
+        const key = sectionKey(record.pad, record.section);
+        const live = this.liveSection(record.pad, record.section);
+        if (live?.record === record) this.durable.delete(key);
+        else if (live) this.durable.set(key, { pad: record.pad, section: record.section, live: liveFromRecord(record) });
+      }
+    }
+    for (const { meta } of parts) meta.resolve(meta.plans.map((p) => p.result));
+    this.commitsSinceRetention += parts.length;
+    if (this.retain && this.commitsSinceRetention >= 64) {
+      this.commitsSinceRetention = 0;
+      void this.applyRetention().catch(() => undefined);
+    }
+  }
+
+  /** Rolls memory back to what storage holds; a conflict (another tab wrote first) reloads and replans every call. */
+  private commitFailed(error: unknown, parts: QueuedPart<PendingCall>[]): void {
+    for (const { pad, section, live } of this.durable.values()) this.setLive(pad, section, live ?? undefined);
+    this.durable.clear();
+    this.publish();
+    const calls = parts.map((p) => p.meta);
+    if (!isScratchpadError(error, 'CONFLICT') || this.closed) {
+      const failure = asStorageError(error, 'Could not save the change');
+      for (const call of calls) call.reject(failure);
+      return;
+    }
+    const rebase = (async () => {
+      try {
+        await this.reload();
+      } finally {
+        this.gate = undefined;
+      }
+    })();
+    this.gate = rebase;
+    rebase.then(
+      () => {
+        for (const call of calls) {
+          if (++call.rebases > MAX_REBASES) call.reject(error);
+          else this.submit({ ...call, plans: [] });
+        }
+      },
+      (reloadError: unknown) => {
+        const failure = asStorageError(reloadError, 'Could not reload after a conflicting write');
+        for (const call of calls) call.reject(failure);
+      },
+    );
+  }
+
+  // ---------------------------------------------------------------- history (asynchronous, from storage)
+
+  async history(query: HistoryQuery = {}): Promise<HistoryEntry[]> {
+    return this.guard(async () => {
+      const q = this.validateQuery(query);
+      await this.settled();
+      return this.requireSession().readHistory(q);
+    });
+  }
+
+  async contentAt(pad: string, section: string, version: number): Promise<string> {
+    return this.guard(async () => {
+      const names = this.names(pad, section);
+      validateInteger(version, 'version', 1);
+      await this.settled();
+      const live = this.liveSection(names.pad, names.section);
+      if (!live || version > live.record.version) {
+        throw new ScratchpadError('NOT_FOUND', `'${names.pad}.${names.section}' has no version ${version}.`, { ...names, version });
+      }
+      if (version === live.record.version) return live.record.content;
+      return rebuildFromChain(await this.requireSession().readChain(names.pad, names.section, version), version);
+    });
+  }
+
+  async diff(pad: string, section: string, fromVersion: number, toVersion?: number): Promise<DiffResult> {
+    return this.guard(async () => {
+      const names = this.names(pad, section);
+      validateInteger(fromVersion, 'fromVersion', 0);
+      if (toVersion !== undefined) validateInteger(toVersion, 'toVersion', 0);
+      await this.settled();
+      const live = this.liveSection(names.pad, names.section);
+      if (!live) throw notFound(names.pad, names.section);
+      const to = toVersion ?? live.record.version;
+      const [oldText, newText] = await Promise.all([this.contentOrEmpty(names, fromVersion), this.contentOrEmpty(names, to)]);
+      const label = `${names.pad}/${names.section}`;
+      const { patch, stats } = computePatch(oldText, newText, { context: 3, oldName: label, newName: label });
+      const labelled = { ...patch, oldHeader: `version ${fromVersion}`, newHeader: `version ${to}` };
+      return { patch: labelled, text: formatPatch(labelled), stats };
+    });
+  }
+
+  async blame(pad: string, section: string): Promise<BlameLine[]> {
+    return this.guard(async () => {
+      const names = this.names(pad, section);
+      await this.settled();
+      const live = this.existing(names.pad, names.section);
+      const entries = await this.requireSession().readEntries(names.pad, names.section, 1, live.record.version);
+      const head = entries[0];
+      if (!head || head.version === 1) return blameFromHistory(entries);
+      // History before `head` was dropped: its content is credited to `head` as a whole.
+      const content = await this.contentAt(names.pad, names.section, head.version);
+      return blameFromHistory(entries.slice(1), { content, entry: head });
+    });
+  }
+
+  private contentOrEmpty(names: { pad: string; section: string }, version: number): Promise<string> {
+    return version === 0 ? Promise.resolve('') : this.contentAt(names.pad, names.section, version);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async flush(): Promise<void> {
+    return this.guard(async () => {
+      await this.settled();
+      if (this.retain) await this.applyRetention();
+    });
+  }
+
+  subscribe(listener: (state: ScratchpadState, previous: ScratchpadState) => void): () => void {
+    return this.store.subscribe(listener);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unwatch?.();
+    // Changes already accepted still reach storage; only then is the connection closed.
+    void this.committer.idle().then(() => this.session?.close());
+  }
+
+  async deleteSession(): Promise<void> {
+    return this.guard(async () => {
+      await this.settled();
+      await this.requireSession().deleteSession().catch((error: unknown) => {
+        throw asStorageError(error, 'Could not delete the session');
+      });
+      this.live.clear();
+      this.durable.clear();
+      this.publish();
+    });
+  }
+
+  async exportJSON(): Promise<ScratchpadSnapshot> {
+    return this.guard(async () => {
+      await this.settled();
+      const session = this.requireSession();
+      const [sections, history, snapshots] = await Promise.all([session.loadSections(), session.readHistory({}), session.readSnapshots()]);
+      return { format: 'scratchpad-store/v1', sessionId: this.sessionId, exportedAt: this.now(), sections, history, snapshots };
+    });
+  }
+
+  async importJSON(snapshot: ScratchpadSnapshot): Promise<void> {
+    return this.guard(async () => {
+      // Checked whole before anything changes: an import that fails leaves the session as it was.
+      const data = await checkSnapshot(snapshot, this.sessionId, this.limits);
+      await this.settled();
+      const session = this.requireSession();
+      const previous = await session.loadSections();
+      if (previous.length > 0) {
+        throw new ScratchpadError('INVALID_ARGUMENT', 'importJSON needs an empty session: call deleteSession() first, or import into a new sessionId.');
+      }
+      await session.commit({ sections: data.sections.map((record) => ({ record, expectedVersion: 0 })), entries: data.history, snapshots: data.snapshots }).catch((error: unknown) => {
+        throw asStorageError(error, 'Could not import');
+      });
+      await this.reload();
+    });
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  /** Drops history that the policy no longer keeps, leaving a full snapshot where the kept history starts. */
+  private async applyRetention(): Promise<void> {
+    const retain = this.retain;
+    if (!retain || this.closed) return;
+    const session = this.requireSession();
+    const requests: PruneRequest[] = [];
+    for (const sections of this.live.values()) {
+      for (const live of sections.values()) {
+        const { pad, section, version } = live.record;
+        let below = 1;
+        if (retain.maxVersionsPerSection !== undefined) below = Math.max(below, version - retain.maxVersionsPerSection + 1);
+        if (retain.maxAgeMs !== undefined) {
+          const [oldestKept] = await session.readHistory({ pad, section, since: this.now() - retain.maxAgeMs, limit: 1 });
+          below = Math.max(below, oldestKept?.version ?? version);
+        }
+        below = Math.min(below, version);
+        if (below <= 1) continue;
+        const [stillThere] = await session.readEntries(pad, section, below - 1, below - 1);
+        if (!stillThere) continue;
+        const content = below === version ? live.record.content : rebuildFromChain(await session.readChain(pad, section, below), below);
+        requests.push({ pad, section, belowVersion: below, snapshot: { pad, section, version: below, content } });
+      }
+    }
+    if (requests.length > 0) await session.prune(requests);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private async guard<T>(body: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    return body();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ScratchpadError('CLOSED', 'This scratchpad is closed: create a new one with createScratchpad().');
+  }
+
+  private async waitForGate(): Promise<void> {
+    while (this.gate) {
+      try {
+        await this.gate;
+      } catch (error) {
+        throw asStorageError(error, 'The scratchpad storage is not available');
+      }
+    }
+  }
+
+  /** Waits until the session is loaded and every accepted change is committed: reads then see all writes. */
+  private async settled(): Promise<void> {
+    await this.waitForGate();
+    await this.committer.idle();
+    await this.waitForGate();
+  }
+
+  private requireSession(): SessionStorage {
+    if (!this.session) throw new ScratchpadError('STORAGE_UNAVAILABLE', 'The scratchpad storage is not open.');
+    return this.session;
+  }
+
+  private names(pad: string, section: string): { pad: string; section: string } {
+    return { pad: validateName(pad, 'pad', this.limits), section: validateName(section, 'section', this.limits) };
+  }
+
+  private changeOptions(options: ChangeOptions | undefined): { agent: string; expectedVersion: number | undefined } {
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new ScratchpadError('INVALID_ARGUMENT', `Options must be an object, got ${describe(options)}.`);
+    }
+    const agent = options?.agent === undefined ? DEFAULT_AGENT : validateName(options.agent, 'agent', this.limits);
+    const expectedVersion = options?.expectedVersion === undefined ? undefined : validateInteger(options.expectedVersion, 'expectedVersion', 0);
+    return { agent, expectedVersion };
+  }
+
+  private validateQuery(query: HistoryQuery): HistoryQuery {
+    if (typeof query !== 'object' || query === null) throw new ScratchpadError('INVALID_ARGUMENT', 'The history query must be an object.');
+    if (query.pad !== undefined) validateName(query.pad, 'pad', this.limits);
+    if (query.section !== undefined) validateName(query.section, 'section', this.limits);
+    if (query.agent !== undefined) validateName(query.agent, 'agent', this.limits);
+    for (const key of ['since', 'until'] as const) {
+      const value = query[key];
+      if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+        throw new ScratchpadError('INVALID_ARGUMENT', `history ${key} must be a timestamp in milliseconds, got ${describe(value)}.`);
+      }
+    }
+    if (query.limit !== undefined) validateInteger(query.limit, 'history limit', 1);
+    if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') {
+      throw new ScratchpadError('INVALID_ARGUMENT', `history order must be 'asc' or 'desc', got ${describe(query.order)}.`);
+    }
+    return query;
+  }
+
+  private liveSection(pad: string, section: string): LiveSection | undefined {
+    return this.live.get(pad)?.get(section);
+  }
+
+  private existing(pad: string, section: string, allowDeleted = false): LiveSection {
+    const live = this.liveSection(pad, section);
+    if (!live || (live.record.deleted && !allowDeleted)) throw notFound(pad, section);
+    return live;
+  }
+
+  private setLive(pad: string, section: string, value: LiveSection | undefined): void {
+    let sections = this.live.get(pad);
+    if (value) {
+      if (!sections) this.live.set(pad, (sections = new Map()));
+      sections.set(section, value);
+    } else if (sections) {
+      sections.delete(section);
+      if (sections.size === 0) this.live.delete(pad);
+    }
+    this.dirty.set(sectionKey(pad, section), { pad, section, value });
+  }
+
+  private dirty = new Map<string, { pad: string; section: string; value: LiveSection | undefined }>();
+
+  /** Pushes the sections changed since the last publish into the store in one immutable update. */
+  private publish(): void {
+    if (this.dirty.size === 0) return;
+    const changes = [...this.dirty.values()].map(({ pad, section, value }) => ({
+      pad,
+      section,
+      value: value && !value.record.deleted ? toSection(value.record) : undefined,
+    }));
+    this.dirty.clear();
+    this.store.setState((state) => ({ pads: setSections(state.pads, changes) }));
+  }
+}
+
+function toSection(record: SectionRecord): Section {
+  return { content: record.content, version: record.version, updatedAt: record.updatedAt, updatedBy: record.updatedBy };
+}
+
+function liveFromRecord(record: SectionRecord): LiveSection {
+  return { record, lineCount: countLines(record.content), bytes: utf8Length(record.content) };
+}
+
+function sectionKey(pad: string, section: string): string {
+  return `${pad}\u0000${section}`;
+}
+
+function first(results: WriteResult[]): WriteResult {
+  return results[0]!;
+}
+
+function notFound(pad: string, section: string): ScratchpadError {
+  return new ScratchpadError('NOT_FOUND', `There is no section '${pad}.${section}'.`, { pad, section });
+}
+
+/** Storage errors keep their code; anything else a storage throws means it is not usable right now. */
+function asStorageError(error: unknown, what: string): ScratchpadError {
+  if (error instanceof ScratchpadError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ScratchpadError('STORAGE_UNAVAILABLE', `${what}: ${message}`, {}, { cause: error });
+}

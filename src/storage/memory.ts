@@ -1,0 +1,242 @@
+import { ScratchpadError } from '../core/errors.js';
+import type { HistoryEntry, HistoryQuery, SectionRecord, SnapshotRecord } from '../core/types.js';
+import { compareEntries, matchesQuery } from './query.js';
+import type { ChainRead, CommitBatch, PruneRequest, SectionKey, SessionStorage, StorageAdapter, SyncOp } from './types.js';
+
+export interface MemoryStorageOptions {
+  /**
+   * A quota in bytes (UTF-16 code units × 2 of everything stored). A commit that would exceed it fails with
+   * QUOTA_EXCEEDED, as a full IndexedDB would: useful to test an app's failure paths without a browser.
+   */
+  readonly maxBytes?: number;
+}
+
+interface SectionHistory {
+  /** Contiguous versions, ascending: `entries[i].version === entries[0].version + i`. */
+  entries: HistoryEntry[];
+  /** Every anchor (full and prefix), ascending by version. */
+  anchors: SnapshotRecord[];
+}
+
+interface SessionData {
+  sections: Map<string, SectionRecord>;
+  histories: Map<string, SectionHistory>;
+  outbox: SyncOp[];
+  bytes: number;
+  watchers: Set<{ connection: object; onChange: (changed: readonly SectionKey[]) => void }>;
+}
+
+const keyOf = (pad: string, section: string) => `${pad}\u0000${section}`;
+
+/**
+ * Keeps sessions in memory, in this adapter instance. Every `open` of the same session on one adapter shares its data,
+ * as tabs share one IndexedDB database, so two scratchpads on one adapter behave like two tabs.
+ */
+export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapter {
+  const sessions = new Map<string, SessionData>();
+  const dataOf = (sessionId: string): SessionData => {
+    let data = sessions.get(sessionId);
+    if (!data) {
+      data = { sections: new Map(), histories: new Map(), outbox: [], bytes: 0, watchers: new Set() };
+      sessions.set(sessionId, data);
+    }
+    return data;
+  };
+  return {
+    name: 'memory',
+    async open(sessionId) {
+      return openSession(dataOf(sessionId), options);
+    },
+  };
+}
+
+function openSession(data: SessionData, options: MemoryStorageOptions): SessionStorage {
+  const connection = {};
+  let closed = false;
+  const check = () => {
+    if (closed) throw new ScratchpadError('STORAGE_UNAVAILABLE', 'The memory storage connection is closed.');
+  };
+  const historyOf = (pad: string, section: string): SectionHistory | undefined => data.histories.get(keyOf(pad, section));
+
+  return {
+    async loadSections() {
+      check();
+      return [...data.sections.values()];
+    },
+
+    async commit(batch: CommitBatch) {
+      check();
+      for (const { record, expectedVersion } of batch.sections) {
+        const stored = data.sections.get(keyOf(record.pad, record.section))?.version ?? 0;
+        if (stored !== expectedVersion) {
+          throw new ScratchpadError('CONFLICT', `'${record.pad}.${record.section}' is at version ${stored} in storage, not ${expectedVersion}.`, {
+            pad: record.pad,
+            section: record.section,
+            expectedVersion,
+            actualVersion: stored,
+          });
+        }
+      }
+      if (options.maxBytes !== undefined) {
+        const added = batchBytes(batch) - batch.sections.reduce((n, s) => n + recordBytes(data.sections.get(keyOf(s.record.pad, s.record.section))), 0);
+        if (data.bytes + added > options.maxBytes) {
+          throw new ScratchpadError('QUOTA_EXCEEDED', `Storage quota exceeded: ${data.bytes + added} bytes needed, ${options.maxBytes} allowed.`, {
+            limit: options.maxBytes,
+            actual: data.bytes + added,
+          });
+        }
+        data.bytes += added;
+      }
+      // Validated: from here on nothing can fail, so the batch lands whole.
+      for (const { record } of batch.sections) data.sections.set(keyOf(record.pad, record.section), record);
+      for (const entry of batch.entries) {
+        const history = ensureHistory(data, entry.pad, entry.section);
+        const first = history.entries[0]?.version;
+        if (first === undefined || entry.version === first + history.entries.length) history.entries.push(entry);
+        else insertSorted(history.entries, entry);
+      }
+      for (const snapshot of batch.snapshots) insertSorted(ensureHistory(data, snapshot.pad, snapshot.section).anchors, snapshot);
+      if (batch.outbox) data.outbox.push(...batch.outbox);
+      notify(data, connection, batch.sections.map(({ record }) => ({ pad: record.pad, section: record.section })));
+    },
+
+    async readHistory(query: HistoryQuery) {
+      check();
+      const sources =
+        query.pad !== undefined && query.section !== undefined
+          ? [historyOf(query.pad, query.section)]
+          : [...data.histories.values()].filter((h) => query.pad === undefined || h.entries[0]?.pad === query.pad);
+      const found: HistoryEntry[] = [];
+      for (const history of sources) for (const entry of history?.entries ?? []) if (matchesQuery(entry, query)) found.push(entry);
+      found.sort(compareEntries);
+      if (query.order === 'desc') found.reverse();
+      return query.limit === undefined ? found : found.slice(0, query.limit);
+    },
+
+    async readEntries(pad, section, from, to) {
+      check();
+      return sliceVersions(historyOf(pad, section), from, to);
+    },
+
+    async readChain(pad, section, upTo): Promise<ChainRead> {
+      check();
+      const history = historyOf(pad, section);
+      const anchors = history?.anchors ?? [];
+      const at = lastIndexAtOrBefore(anchors, upTo);
+      const anchor = at === -1 ? undefined : anchors[at];
+      let resolvedBy: SnapshotRecord | undefined;
+      if (anchor && anchor.content === undefined) resolvedBy = anchors.slice(at + 1).find((a) => a.content !== undefined);
+      return {
+        anchor,
+        resolvedBy,
+        current: anchor && anchor.content === undefined && !resolvedBy ? data.sections.get(keyOf(pad, section)) : undefined,
+        entries: sliceVersions(history, (anchor?.version ?? 0) + 1, upTo),
+      };
+    },
+
+    async prune(requests: readonly PruneRequest[]) {
+      check();
+      for (const request of requests) {
+        const history = ensureHistory(data, request.pad, request.section);
+        history.entries = history.entries.filter((e) => e.version >= request.belowVersion);
+        history.anchors = history.anchors.filter((a) => a.version >= request.belowVersion);
+        insertSorted(history.anchors, request.snapshot);
+      }
+    },
+
+    async readSnapshots() {
+      check();
+      return [...data.histories.values()].flatMap((h) => h.anchors);
+    },
+
+    outbox: {
+      async pending(limit) {
+        check();
+        return data.outbox.slice(0, limit);
+      },
+      async ack(upToMutationId) {
+        check();
+        data.outbox = data.outbox.filter((op) => op.mutationId > upToMutationId);
+      },
+    },
+
+    watch(onChange) {
+      const watcher = { connection, onChange };
+      data.watchers.add(watcher);
+      return () => data.watchers.delete(watcher);
+    },
+
+    async deleteSession() {
+      check();
+      const keys = [...data.sections.values()].map((r) => ({ pad: r.pad, section: r.section }));
+      data.sections.clear();
+      data.histories.clear();
+      data.outbox = [];
+      data.bytes = 0;
+      notify(data, connection, keys);
+    },
+
+    close() {
+      closed = true;
+      for (const watcher of data.watchers) if (watcher.connection === connection) data.watchers.delete(watcher);
+    },
+  };
+}
+
+function notify(data: SessionData, from: object, changed: readonly SectionKey[]): void {
+  if (changed.length === 0) return;
+  // Asynchronously, as a BroadcastChannel would deliver it: never inside the committing call.
+  for (const watcher of data.watchers) if (watcher.connection !== from) queueMicrotask(() => watcher.onChange(changed));
+}
+
+function ensureHistory(data: SessionData, pad: string, section: string): SectionHistory {
+  const key = keyOf(pad, section);
+  let history = data.histories.get(key);
+  if (!history) {
+    history = { entries: [], anchors: [] };
+    data.histories.set(key, history);
+  }
+  return history;
+}
+
+function sliceVersions(history: SectionHistory | undefined, from: number, to: number): HistoryEntry[] {
+  const entries = history?.entries ?? [];
+  const first = entries[0]?.version;
+  if (first === undefined || to < from) return [];
+  return entries.slice(Math.max(0, from - first), Math.max(0, to - first + 1));
+}
+
+function lastIndexAtOrBefore(items: readonly { version: number }[], version: number): number {
+  let lo = 0;
+  let hi = items.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid]!.version <= version) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/** Inserts by version, replacing an item of the same version (a full snapshot supersedes a prefix checkpoint). */
+function insertSorted<T extends { version: number }>(items: T[], item: T): void {
+  const at = lastIndexAtOrBefore(items, item.version);
+  if (at !== -1 && items[at]!.version === item.version) items[at] = item;
+  else items.splice(at + 1, 0, item);
+}
+
+function recordBytes(record: SectionRecord | undefined): number {
+  return record ? (record.content.length + record.pad.length + record.section.length + 64) * 2 : 0;
+}
+
+function batchBytes(batch: CommitBatch): number {
+  let chars = 0;
+  for (const { record } of batch.sections) chars += record.content.length + record.pad.length + record.section.length + 64;
+  for (const entry of batch.entries) for (const hunk of entry.patch.hunks) for (const line of hunk.lines) chars += line.length + 8;
+  chars += batch.entries.length * 96;
+  for (const snapshot of batch.snapshots) chars += (snapshot.content?.length ?? 0) + 32;
+  for (const op of batch.outbox ?? []) chars += op.content.length + 96;
+  return chars * 2;
+}
