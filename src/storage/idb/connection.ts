@@ -24,16 +24,52 @@ export interface ConnectionOptions {
 export class Connection {
   private db: Database | undefined;
   private opening: Promise<Database> | undefined;
-  private gate: Promise<never> | undefined;
+  /** The pending open got `blocked`: calls waiting for it start their timeout. */
+  private blocked = false;
+  private readonly armers = new Set<() => void>();
   private generation = 0;
 
   constructor(private readonly options: ConnectionOptions) {}
 
-  /** The open connection, opening (or reopening) it when needed. */
+  /**
+   * The open connection, opening (or reopening) it when needed. While the open is blocked by another tab, each call
+   * waits at most `blockedTimeoutMs` and then fails; the open itself goes on, and calls succeed once it completes.
+   */
   get(): Promise<Database> {
     if (this.db) return Promise.resolve(this.db);
     const opening = this.opening ?? this.open();
-    return this.gate ? Promise.race([opening, this.gate]) : opening;
+    return new Promise<Database>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const arm = (): void => {
+        timer = setTimeout(() => {
+          this.armers.delete(arm);
+          reject(
+            new ScratchpadError(
+              'STORAGE_UNAVAILABLE',
+              `${this.options.where}: another tab keeps an older version of this database open and does not let it ` +
+                'upgrade; close or reload the other tabs of this site',
+              { storage: this.options.where, cause: 'blocked' },
+            ),
+          );
+        }, this.options.blockedTimeoutMs);
+      };
+      const settle = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.armers.delete(arm);
+      };
+      opening.then(
+        (db) => {
+          settle();
+          resolve(db);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+      if (this.blocked) arm();
+      else this.armers.add(arm);
+    });
   }
 
   /**
@@ -66,7 +102,7 @@ export class Connection {
     const db = this.db;
     this.db = undefined;
     this.opening = undefined;
-    this.gate = undefined;
+    this.blocked = false;
     db?.close();
   }
 
@@ -75,7 +111,7 @@ export class Connection {
   }
 
   private open(): Promise<Database> {
-    const { name, where, factory, blockedTimeoutMs } = this.options;
+    const { name, where, factory } = this.options;
     const generation = this.generation;
     const idb = factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
     if (!idb) {
@@ -95,15 +131,11 @@ export class Connection {
       return this.fail(toStorageError(error, where));
     }
 
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let rejectGate: ((error: ScratchpadError) => void) | undefined;
-    const gate = new Promise<never>((_, reject) => {
-      rejectGate = reject;
-    });
-    gate.catch(() => undefined);
     const settle = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      if (this.gate === gate) this.gate = undefined;
+      if (this.opening === opening) {
+        this.opening = undefined;
+        this.blocked = false;
+      }
     };
 
     request.addEventListener('upgradeneeded', (event) => {
@@ -112,17 +144,10 @@ export class Connection {
       upgradeSchema(wrap(request.result) as Database, event.oldVersion, wrap(tx) as unknown as Parameters<typeof upgradeSchema>[2]);
     });
     request.addEventListener('blocked', () => {
-      if (timer !== undefined) return;
-      timer = setTimeout(() => {
-        rejectGate?.(
-          new ScratchpadError(
-            'STORAGE_UNAVAILABLE',
-            `${where}: another tab keeps an older version of this database open and does not let it upgrade; ` +
-              'close or reload the other tabs of this site',
-            { storage: where, cause: 'blocked' },
-          ),
-        );
-      }, blockedTimeoutMs);
+      if (this.opening !== opening) return;
+      this.blocked = true;
+      for (const arm of [...this.armers]) arm();
+      this.armers.clear();
     });
 
     const opening = (wrap(request) as Promise<Database>).then(
@@ -139,18 +164,15 @@ export class Connection {
         });
         db.addEventListener('close', () => this.forget(db));
         this.db = db;
-        if (this.opening === opening) this.opening = undefined;
         return db;
       },
       (error: unknown) => {
         settle();
-        if (this.opening === opening) this.opening = undefined;
         throw toStorageError(error, where, request.transaction?.error);
       },
     );
     opening.catch(() => undefined);
     this.opening = opening;
-    this.gate = gate;
     return opening;
   }
 
