@@ -69,3 +69,35 @@ export function append(sessionId: string, pad: string, section: string, version:
 export function uniqueName(label = 'db'): string {
   return `${label}-${crypto.randomUUID()}`;
 }
+
+/** The Storage Buckets API (Chromium 122+): a bucket has its own IndexedDB and, here, its own small quota. */
+interface StorageBucket {
+  readonly indexedDB: IDBFactory;
+}
+interface StorageBucketManager {
+  open(name: string, options?: { quota?: number; persisted?: boolean }): Promise<StorageBucket>;
+  delete(name: string): Promise<void>;
+}
+
+/**
+ * A fresh storage bucket with a quota of `quota` bytes, so that a test can run out of space for real. (A quota override
+ * through the DevTools protocol only applies to storage the browser has not opened yet, so it cannot be used after
+ * the first test.)
+ */
+export async function smallQuotaBucket(quota: number): Promise<{ indexedDB: IDBFactory; remove: () => Promise<void> }> {
+  const buckets = (navigator as Navigator & { storageBuckets?: StorageBucketManager }).storageBuckets;
+  if (!buckets) throw new Error('this browser has no Storage Buckets API');
+  const name = `quota-${crypto.randomUUID().slice(0, 8)}`;
+  const bucket = await buckets.open(name, { quota });
+  return { indexedDB: bucket.indexedDB, remove: () => buckets.delete(name) };
+}
+
+/** Random text: Chromium compresses what it stores, so repeated characters would hardly use any quota. */
+export function randomText(length: number): string {
+  const bytes = new Uint8Array(length);
+  // getRandomValues fills at most 64 KiB per call.
+  for (let at = 0; at < length; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(33 + (byte % 90));
+  return text;
+}
