@@ -1,6 +1,7 @@
 import type { IDBPIndex, IDBPTransaction } from 'idb';
 import { ScratchpadError } from '../../core/errors.js';
 import type { HistoryEntry, HistoryQuery, SectionRecord, SnapshotRecord } from '../../core/types.js';
+import { compareEntries } from '../query.js';
 import type { ChainRead, CommitBatch, PruneRequest, SectionKey, SessionStorage, SyncOp } from '../types.js';
 import type { ChangeChannel } from './channel.js';
 import type { Connection } from './connection.js';
@@ -297,15 +298,6 @@ export class IdbSessionStorage implements SessionStorage {
     const own = reason?.();
     if (own) throw own;
   }
-}
-
-function compareEntries(a: HistoryEntry, b: HistoryEntry): number {
-  return (
-    a.timestamp - b.timestamp ||
-    (a.pad < b.pad ? -1 : a.pad > b.pad ? 1 : 0) ||
-    (a.section < b.section ? -1 : a.section > b.section ? 1 : 0) ||
-    a.version - b.version
-  );
 }
 
 function finish(rows: HistoryEntry[], order: 'asc' | 'desc', limit: number | undefined): HistoryEntry[] {
