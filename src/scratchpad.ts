@@ -1,11 +1,11 @@
 import { createStore } from 'zustand/vanilla';
-import { applyEdit, appendSeparator, combine, isWriteMode, prependSeparator } from './core/content.js';
+import { applyEdit, combine, isWriteMode, prependSeparator } from './core/content.js';
 import { planChange, type ChangePlan, type LiveSection, type PlannedChange } from './core/change.js';
 import { ScratchpadError, isScratchpadError } from './core/errors.js';
 import { compareNatural, numberLines, renderPad } from './core/format.js';
 import { blameFromHistory, DEFAULT_CHECKPOINT_EVERY, rebuildFromChain } from './core/history.js';
 import { countLines, utf8Length } from './core/lines.js';
-import { computePatch, DEFAULT_DIFF_LIMITS, formatPatch, type ChangeShape } from './core/patch.js';
+import { computePatch, DEFAULT_DIFF_LIMITS, formatPatch, tailOf, type ChangeShape } from './core/patch.js';
 import { checkSnapshot } from './core/snapshot.js';
 import type {
   BlameLine,
@@ -208,7 +208,7 @@ class ScratchpadImpl implements Scratchpad {
   // ---------------------------------------------------------------- changing
 
   write(pad: string, section: string, content: string, options: WriteOptions = {}): Promise<WriteResult> {
-    return this.call(() => {
+    return this.callOne(() => {
       const names = this.names(pad, section);
       const text = validateText(content, 'content');
       const mode = options.mode ?? 'replace';
@@ -217,27 +217,27 @@ class ScratchpadImpl implements Scratchpad {
       }
       const { agent, expectedVersion } = this.changeOptions(options);
       return () => [this.planWrite(names.pad, names.section, text, mode, agent, expectedVersion)];
-    }).then(first);
+    });
   }
 
   edit(pad: string, section: string, edit: SectionEdit, options: ChangeOptions = {}): Promise<WriteResult> {
-    return this.call(() => {
+    return this.callOne(() => {
       const names = this.names(pad, section);
       const { agent, expectedVersion } = this.changeOptions(options);
       return () => {
         const before = this.existing(names.pad, names.section);
         const content = applyEdit(before.record.content, edit);
-        return [this.plan(names.pad, names.section, before, content, utf8Length(content), 'edit', 'edit', agent, { kind: 'unknown' }, expectedVersion)];
+        return [this.plan(names.pad, names.section, before, content, undefined, 'edit', 'edit', agent, { kind: 'unknown' }, expectedVersion)];
       };
-    }).then(first);
+    });
   }
 
   delete(pad: string, section: string, options: ChangeOptions = {}): Promise<WriteResult> {
-    return this.call(() => {
+    return this.callOne(() => {
       const names = this.names(pad, section);
       const { agent, expectedVersion } = this.changeOptions(options);
       return () => [this.planDelete(names.pad, names.section, agent, expectedVersion)];
-    }).then(first);
+    });
   }
 
   deletePad(pad: string, options: Pick<ChangeOptions, 'agent'> = {}): Promise<WriteResult[]> {
@@ -259,7 +259,7 @@ class ScratchpadImpl implements Scratchpad {
       const content = await this.contentAt(names.pad, names.section, toVersion);
       const results = await this.call(() => () => {
         const before = this.existing(names.pad, names.section, true);
-        return [this.plan(names.pad, names.section, before, content, utf8Length(content), 'revert', 'revert', agent, { kind: 'unknown' }, expectedVersion, toVersion)];
+        return [this.plan(names.pad, names.section, before, content, undefined, 'revert', 'revert', agent, { kind: 'unknown' }, expectedVersion, toVersion)];
       });
       return first(results);
     });
@@ -269,17 +269,24 @@ class ScratchpadImpl implements Scratchpad {
     const before = this.liveSection(pad, section);
     const exists = before !== undefined && !before.record.deleted;
     const old = exists ? before.record.content : '';
-    const content = combine(old, text, mode);
-    let bytes: number;
+    let content: string;
+    let bytes: number | undefined;
     let shape: ChangeShape;
     if (mode === 'append') {
-      bytes = (exists ? before.bytes : 0) + utf8Length(appendSeparator(old) + text);
-      shape = { kind: 'appended', oldLineCount: exists ? before.lineCount : 0 };
+      // From the cached figures alone: reading `old` would flatten a long string of appends on every write.
+      const separator = !exists || before.lineCount === 0 || before.tail === '' ? '' : '\n';
+      const added = separator + text;
+      content = old + added;
+      bytes = !exists ? utf8Length(added) : before.bytes === undefined ? undefined : before.bytes + utf8Length(added);
+      shape = { kind: 'appended', oldLineCount: exists ? before.lineCount : 0, oldTail: exists ? before.tail : '', added };
     } else if (mode === 'prepend') {
-      bytes = (exists ? before.bytes : 0) + utf8Length(text + prependSeparator(old, text));
+      content = combine(old, text, mode);
+      const added = text + prependSeparator(old, text);
+      bytes = !exists ? utf8Length(added) : before.bytes === undefined ? undefined : before.bytes + utf8Length(added);
       shape = { kind: 'prepended' };
     } else {
-      bytes = utf8Length(content);
+      content = text;
+      bytes = undefined;
       shape = { kind: 'unknown' };
     }
     return this.plan(pad, section, before, content, bytes, `write_${mode}`, mode, agent, shape, expectedVersion);
@@ -295,7 +302,7 @@ class ScratchpadImpl implements Scratchpad {
     section: string,
     before: LiveSection | undefined,
     content: string,
-    bytes: number,
+    bytes: number | undefined,
     op: HistoryOp,
     mode: WriteResult['mode'],
     agent: string,
@@ -328,13 +335,24 @@ class ScratchpadImpl implements Scratchpad {
    * the intent is planned against current state, applied to the store at once, and queued for the next group commit.
    */
   private call(prepare: () => Intent): Promise<WriteResult[]> {
-    return this.guard(async () => {
-      const intent = prepare();
-      if (this.gate) await this.waitForGate();
-      return new Promise<WriteResult[]>((resolve, reject) => {
-        this.submit({ intent, plans: [], resolve, reject, rebases: 0 });
-      });
+    let intent: Intent;
+    try {
+      this.assertOpen();
+      intent = prepare();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // Once ready, a call is planned and applied to the store synchronously, inside the caller's tick.
+    return new Promise<WriteResult[]>((resolve, reject) => {
+      const pending: PendingCall = { intent, plans: [], resolve, reject, rebases: 0 };
+      if (!this.gate) this.submit(pending);
+      else this.waitForGate().then(() => this.submit(pending), reject);
     });
+  }
+
+  /** `call` for the calls that change one section and answer with one result. */
+  private callOne(prepare: () => Intent): Promise<WriteResult> {
+    return this.call(prepare).then(first);
   }
 
   private submit(pending: PendingCall): void {
@@ -675,7 +693,7 @@ function toSection(record: SectionRecord): Section {
 }
 
 function liveFromRecord(record: SectionRecord): LiveSection {
-  return { record, lineCount: countLines(record.content), bytes: utf8Length(record.content) };
+  return { record, lineCount: countLines(record.content), tail: tailOf(record.content), bytes: undefined };
 }
 
 function sectionKey(pad: string, section: string): string {

@@ -1,15 +1,21 @@
 import { ScratchpadError } from './errors.js';
+import { utf8Length } from './lines.js';
 import { headline, writeMessage } from './format.js';
 import { EMPTY_CHAIN, planCheckpoint } from './history.js';
-import { computePatch, patchSize, type ChangeShape, type DiffLimits } from './patch.js';
+import { computePatch, tailOf, type ChangeShape, type DiffLimits } from './patch.js';
 import type { HistoryEntry, HistoryOp, ScratchpadLimits, SectionRecord, SnapshotRecord, WriteResult } from './types.js';
 
 /** A section as the scratchpad holds it in memory: the stored row plus figures that are costly to recount. */
 export interface LiveSection {
   readonly record: SectionRecord;
   readonly lineCount: number;
-  /** UTF-8 bytes of the content, kept so that an append never re-measures the whole section. */
-  readonly bytes: number;
+  /** The content after its last '\n', so that an append never reads the whole content. */
+  readonly tail: string;
+  /**
+   * UTF-8 bytes of the content, once they have been counted. Counting is skipped while 3 × the UTF-16 length (an upper
+   * bound) is within the limit, so ordinary writes never scan the content just to check its size.
+   */
+  readonly bytes: number | undefined;
 }
 
 export interface PlannedChange {
@@ -33,7 +39,7 @@ export interface ChangeInput {
   readonly before: LiveSection | undefined;
   readonly content: string;
   /** UTF-8 bytes of `content` when the caller could compute them cheaply. */
-  readonly bytes: number;
+  readonly bytes: number | undefined;
   readonly op: HistoryOp;
   readonly mode: WriteResult['mode'];
   readonly agent: string;
@@ -70,11 +76,13 @@ export function checkExpectedVersion(pad: string, section: string, live: LiveSec
 export function planChange(input: ChangeInput): ChangePlan {
   const { pad, section, before } = input;
   checkExpectedVersion(pad, section, before, input.expectedVersion);
-  if (input.bytes > input.limits.maxSectionBytes) {
+  const max = input.limits.maxSectionBytes;
+  const bytes = input.bytes ?? (input.content.length * 3 > max ? utf8Length(input.content) : undefined);
+  if (bytes !== undefined && bytes > max) {
     throw new ScratchpadError(
       'TOO_LARGE',
-      `'${pad}.${section}' would be ${input.bytes} bytes; the limit is ${input.limits.maxSectionBytes}. Write less, or split it into several sections.`,
-      { pad, section, limit: input.limits.maxSectionBytes, actual: input.bytes },
+      `'${pad}.${section}' would be ${bytes} bytes; the limit is ${max}. Write less, or split it into several sections.`,
+      { pad, section, limit: max, actual: bytes },
     );
   }
   const exists = before !== undefined && !before.record.deleted;
@@ -90,7 +98,11 @@ export function planChange(input: ChangeInput): ChangePlan {
   }
 
   const version = previousVersion + 1;
-  const { patch, stats } = computePatch(previousContent, input.content, { shape: input.shape, limits: input.diffLimits });
+  const { patch, stats, size } = computePatch(previousContent, input.content, {
+    shape: input.shape,
+    limits: input.diffLimits,
+    ...(exists ? { oldLineCount: before.lineCount } : {}),
+  });
   const chain = before?.record.chain ?? EMPTY_CHAIN;
   const checkpoint = planCheckpoint({
     pad,
@@ -99,7 +111,7 @@ export function planChange(input: ChangeInput): ChangePlan {
     previousContent,
     content: input.content,
     chain,
-    patchBytes: patchSize(patch),
+    patchBytes: size,
     isAppend: input.shape.kind === 'appended',
     checkpointEvery: input.checkpointEvery,
   });
@@ -127,10 +139,15 @@ export function planChange(input: ChangeInput): ChangePlan {
   };
   const resultBase = { pad, section, mode: input.mode, version, previousVersion: exists ? previousVersion : 0, changed: true };
   return {
-    result: { ...resultBase, patch, stats, message: writeMessage(headline(resultBase, input.revertedTo), patch) },
+    result: withLazyMessage(resultBase, patch, stats, () => writeMessage(headline(resultBase, input.revertedTo), patch)),
     change: {
       before,
-      after: { record, lineCount: (exists ? before.lineCount : 0) + stats.added - stats.removed, bytes: input.bytes },
+      after: {
+        record,
+        lineCount: (exists ? before.lineCount : 0) + stats.added - stats.removed,
+        tail: input.shape.kind === 'appended' ? tailOf(input.shape.oldTail + input.shape.added) : tailOf(input.content),
+        bytes,
+      },
       entry,
       snapshots: checkpoint.snapshots,
     },
@@ -139,4 +156,30 @@ export function planChange(input: ChangeInput): ChangePlan {
 
 function emptyPatch(): WriteResult['patch'] {
   return { oldFileName: '', newFileName: '', oldHeader: undefined, newHeader: undefined, hunks: [] };
+}
+
+/**
+ * The message is built on first read: most programmatic writes never look at it, and formatting it on every write
+ * would be most of a small write's cost. It is an enumerable property, so spreading and JSON keep it.
+ */
+function withLazyMessage(
+  base: Pick<WriteResult, 'pad' | 'section' | 'mode' | 'version' | 'previousVersion' | 'changed'>,
+  patch: WriteResult['patch'],
+  stats: WriteResult['stats'],
+  format: () => string,
+): WriteResult {
+  let message: string | undefined;
+  return {
+    pad: base.pad,
+    section: base.section,
+    mode: base.mode,
+    version: base.version,
+    previousVersion: base.previousVersion,
+    changed: base.changed,
+    patch,
+    stats,
+    get message() {
+      return (message ??= format());
+    },
+  };
 }

@@ -18,16 +18,16 @@ export function splitLineTokens(text: string): string[] {
   }
 }
 
-/** Number of line tokens of `text`, without building them. */
-export function countLines(text: string): number {
-  if (text === '') return 0;
+/** Number of line tokens of `text.slice(start, end)`, without building them or the slice. */
+export function countLines(text: string, start = 0, end = text.length): number {
+  if (end <= start) return 0;
   let count = 0;
-  let at = text.indexOf('\n');
-  while (at !== -1) {
+  let at = text.indexOf('\n', start);
+  while (at !== -1 && at < end) {
     count++;
     at = text.indexOf('\n', at + 1);
   }
-  return text.endsWith('\n') ? count : count + 1;
+  return text.charCodeAt(end - 1) === 10 ? count : count + 1;
 }
 
 /** Lines for display, without terminators: `'a\nb\n'` has two lines, `''` none. */

@@ -5,7 +5,7 @@ import { ScratchpadError } from './errors.js';
 
 type Hunk = StructuredPatch['hunks'][number];
 
-const NO_NEWLINE = '\\ No newline at end of file';
+export const NO_NEWLINE = '\\ No newline at end of file';
 
 /**
  * Limits of the line diff. Like jsdiff's own `timeout` and `maxEditLength`: when the diff of the changed middle would
@@ -22,17 +22,27 @@ export interface DiffLimits {
 export const DEFAULT_DIFF_LIMITS: DiffLimits = { timeoutMs: 50, maxEditLength: 5_000 };
 
 /**
- * What the caller already knows about how the new text relates to the old one. An append or prepend is diffed from
- * the added text alone: n appends cost O(total appended), never O(n × size).
+ * What the caller already knows about how the new text relates to the old one. An append is diffed from the added
+ * text and the old last line alone, without reading (or flattening) the whole section: n appends cost O(total
+ * appended), never O(n × size). A prepend skips the prefix search.
  */
 export type ChangeShape =
-  | { readonly kind: 'appended'; readonly oldLineCount: number }
+  | {
+      readonly kind: 'appended';
+      readonly oldLineCount: number;
+      /** The old content after its last '\n' ('' when it ends with one). */
+      readonly oldTail: string;
+      /** Exactly what was added at the end, separator included. */
+      readonly added: string;
+    }
   | { readonly kind: 'prepended' }
   | { readonly kind: 'unknown' };
 
 export interface ComputedPatch {
   readonly patch: StructuredPatch;
   readonly stats: DiffStats;
+  /** What the patch costs to keep, as `patchSize` counts it. */
+  readonly size: number;
 }
 
 interface Segment {
@@ -44,11 +54,27 @@ interface Segment {
 export function computePatch(
   oldText: string,
   newText: string,
-  options: { shape?: ChangeShape; context?: number; limits?: DiffLimits; oldName?: string; newName?: string } = {},
+  options: {
+    shape?: ChangeShape;
+    context?: number;
+    limits?: DiffLimits;
+    oldName?: string;
+    newName?: string;
+    /** Lines of `oldText` if known: then only the shorter side of the change is scanned to number the hunks. */
+    oldLineCount?: number;
+  } = {},
 ): ComputedPatch {
   const context = options.context ?? 0;
   const shape = options.shape ?? { kind: 'unknown' };
   const limits = options.limits ?? DEFAULT_DIFF_LIMITS;
+  const names = { oldFileName: options.oldName ?? '', newFileName: options.newName ?? '', oldHeader: undefined, newHeader: undefined };
+
+  if (shape.kind === 'appended' && context === 0) {
+    const prefixLines = shape.oldLineCount - (shape.oldTail === '' ? 0 : 1);
+    const oldTokens = shape.oldTail === '' ? [] : [shape.oldTail];
+    const hunks = buildHunks(diffMiddle(oldTokens, splitLineTokens(shape.oldTail + shape.added), limits), prefixLines + 1, prefixLines + 1, 0);
+    return { patch: { ...names, hunks }, ...measure(hunks) };
+  }
 
   // The common prefix and suffix, cut at line starts: only the middle is ever diffed.
   let prefixEnd: number;
@@ -64,7 +90,9 @@ export function computePatch(
   const oldMiddle = oldText.slice(prefixEnd, oldText.length - suffixLength);
   const newMiddle = newText.slice(prefixEnd, newText.length - suffixLength);
   const prefixLines =
-    shape.kind === 'appended' ? shape.oldLineCount - (oldText.length > prefixEnd ? 1 : 0) : countLines(oldText.slice(0, prefixEnd));
+    options.oldLineCount !== undefined && prefixEnd > oldText.length / 2
+      ? options.oldLineCount - countLines(oldText, prefixEnd)
+      : countLines(oldText, 0, prefixEnd);
 
   const segments: Segment[] = [];
   let startLine = prefixLines + 1;
@@ -79,29 +107,58 @@ export function computePatch(
   }
 
   const hunks = buildHunks(segments, startLine, startLine, context);
-  return {
-    patch: {
-      oldFileName: options.oldName ?? '',
-      newFileName: options.newName ?? '',
-      oldHeader: undefined,
-      newHeader: undefined,
-      hunks,
-    },
-    stats: patchStats(hunks),
-  };
+  return { patch: { ...names, hunks }, ...measure(hunks) };
 }
+
+function measure(hunks: readonly Hunk[]): { stats: DiffStats; size: number } {
+  let added = 0;
+  let removed = 0;
+  let size = 0;
+  for (const hunk of hunks) {
+    for (const line of hunk.lines) {
+      const kind = line.charCodeAt(0);
+      if (kind === 43 /* + */) added++;
+      else if (kind === 45 /* - */) removed++;
+      size += line.length + 1;
+    }
+  }
+  return { stats: { added, removed }, size };
+}
+
+/** The text after the last '\n': the part of a line that the next append continues or terminates. */
+export function tailOf(text: string): string {
+  return text.slice(text.lastIndexOf('\n') + 1);
+}
+
+// Both searches compare in growing blocks first: a block compare is one native memcmp of two O(1) substrings, so a
+// one-line edit of a long section costs a handful of native compares instead of a JavaScript loop over every character.
+const FIRST_BLOCK = 64;
 
 function commonPrefixLength(a: string, b: string): number {
   const max = Math.min(a.length, b.length);
   let i = 0;
+  for (let block = FIRST_BLOCK; block >= FIRST_BLOCK; ) {
+    if (i + block <= max && a.slice(i, i + block) === b.slice(i, i + block)) {
+      i += block;
+      block *= 2;
+    } else block = block === FIRST_BLOCK ? 0 : block >> 1;
+  }
   while (i < max && a.charCodeAt(i) === b.charCodeAt(i)) i++;
   return i;
 }
 
 function commonSuffixLength(a: string, b: string, notBefore: number): number {
   const max = Math.min(a.length, b.length) - notBefore;
+  const aEnd = a.length;
+  const bEnd = b.length;
   let i = 0;
-  while (i < max && a.charCodeAt(a.length - 1 - i) === b.charCodeAt(b.length - 1 - i)) i++;
+  for (let block = FIRST_BLOCK; block >= FIRST_BLOCK; ) {
+    if (i + block <= max && a.slice(aEnd - i - block, aEnd - i) === b.slice(bEnd - i - block, bEnd - i)) {
+      i += block;
+      block *= 2;
+    } else block = block === FIRST_BLOCK ? 0 : block >> 1;
+  }
+  while (i < max && a.charCodeAt(aEnd - 1 - i) === b.charCodeAt(bEnd - 1 - i)) i++;
   return i;
 }
 
@@ -145,8 +202,9 @@ function diffMiddle(oldTokens: string[], newTokens: string[], limits: DiffLimits
     { type: '-', tokens: oldTokens },
     { type: '+', tokens: newTokens },
   ];
-  // With no line in common the minimal diff is the whole replacement: skip the O(N·D) search outright.
-  if (!sharesAnyLine(oldTokens, newTokens)) return replaceAll;
+  // A single line on one side (the common one-line edit) or no line in common: the minimal diff is the whole
+  // replacement, or a search not worth its cost. Either way skip the O(N·D) search outright.
+  if ((oldTokens.length === 1 && newTokens.length === 1) || !sharesAnyLine(oldTokens, newTokens)) return replaceAll;
   const changes = diffArrays(oldTokens, newTokens, { timeout: limits.timeoutMs, maxEditLength: limits.maxEditLength });
   if (changes === undefined) return replaceAll;
   return changes.map((c) => ({ type: c.added ? '+' : c.removed ? '-' : ' ', tokens: c.value }));

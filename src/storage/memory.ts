@@ -1,5 +1,6 @@
 import { ScratchpadError } from '../core/errors.js';
 import type { HistoryEntry, HistoryQuery, SectionRecord, SnapshotRecord } from '../core/types.js';
+import { packEntry, unpackEntry, type PackedEntry } from '../core/packed.js';
 import { compareEntries, matchesQuery } from './query.js';
 import type { ChainRead, CommitBatch, PruneRequest, SectionKey, SessionStorage, StorageAdapter, SyncOp } from './types.js';
 
@@ -12,13 +13,16 @@ export interface MemoryStorageOptions {
 }
 
 interface SectionHistory {
-  /** Contiguous versions, ascending: `entries[i].version === entries[0].version + i`. */
-  entries: HistoryEntry[];
+  readonly pad: string;
+  readonly section: string;
+  /** Contiguous versions, ascending: `entries[i].v === entries[0].v + i`. Packed: history is most of what is kept. */
+  entries: PackedEntry[];
   /** Every anchor (full and prefix), ascending by version. */
   anchors: SnapshotRecord[];
 }
 
 interface SessionData {
+  readonly sessionId: string;
   sections: Map<string, SectionRecord>;
   histories: Map<string, SectionHistory>;
   outbox: SyncOp[];
@@ -37,7 +41,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   const dataOf = (sessionId: string): SessionData => {
     let data = sessions.get(sessionId);
     if (!data) {
-      data = { sections: new Map(), histories: new Map(), outbox: [], bytes: 0, watchers: new Set() };
+      data = { sessionId, sections: new Map(), histories: new Map(), outbox: [], bytes: 0, watchers: new Set() };
       sessions.set(sessionId, data);
     }
     return data;
@@ -91,13 +95,14 @@ function openSession(data: SessionData, options: MemoryStorageOptions): SessionS
       for (const { record } of batch.sections) data.sections.set(keyOf(record.pad, record.section), record);
       for (const entry of batch.entries) {
         const history = ensureHistory(data, entry.pad, entry.section);
-        const first = history.entries[0]?.version;
-        if (first === undefined || entry.version === first + history.entries.length) history.entries.push(entry);
-        else insertSorted(history.entries, entry);
+        const packed = packEntry(entry);
+        const first = history.entries[0]?.v;
+        if (first === undefined || entry.version === first + history.entries.length) history.entries.push(packed);
+        else insertSortedBy(history.entries, packed, (e) => e.v);
       }
-      for (const snapshot of batch.snapshots) insertSorted(ensureHistory(data, snapshot.pad, snapshot.section).anchors, snapshot);
+      for (const snapshot of batch.snapshots) insertSortedBy(ensureHistory(data, snapshot.pad, snapshot.section).anchors, snapshot, anchorVersion);
       if (batch.outbox) data.outbox.push(...batch.outbox);
-      notify(data, connection, batch.sections.map(({ record }) => ({ pad: record.pad, section: record.section })));
+      if (data.watchers.size > 0) notify(data, connection, batch.sections.map(({ record }) => ({ pad: record.pad, section: record.section })));
     },
 
     async readHistory(query: HistoryQuery) {
@@ -105,9 +110,16 @@ function openSession(data: SessionData, options: MemoryStorageOptions): SessionS
       const sources =
         query.pad !== undefined && query.section !== undefined
           ? [historyOf(query.pad, query.section)]
-          : [...data.histories.values()].filter((h) => query.pad === undefined || h.entries[0]?.pad === query.pad);
+          : [...data.histories.values()].filter((h) => query.pad === undefined || h.pad === query.pad);
       const found: HistoryEntry[] = [];
-      for (const history of sources) for (const entry of history?.entries ?? []) if (matchesQuery(entry, query)) found.push(entry);
+      for (const history of sources) {
+        if (!history) continue;
+        for (const packed of history.entries) {
+          if (query.agent !== undefined && packed.a !== query.agent) continue;
+          const entry = unpackEntry(packed, data.sessionId, history.pad, history.section);
+          if (matchesQuery(entry, query)) found.push(entry);
+        }
+      }
       found.sort(compareEntries);
       if (query.order === 'desc') found.reverse();
       return query.limit === undefined ? found : found.slice(0, query.limit);
@@ -115,14 +127,14 @@ function openSession(data: SessionData, options: MemoryStorageOptions): SessionS
 
     async readEntries(pad, section, from, to) {
       check();
-      return sliceVersions(historyOf(pad, section), from, to);
+      return sliceVersions(data, historyOf(pad, section), from, to);
     },
 
     async readChain(pad, section, upTo): Promise<ChainRead> {
       check();
       const history = historyOf(pad, section);
       const anchors = history?.anchors ?? [];
-      const at = lastIndexAtOrBefore(anchors, upTo);
+      const at = lastIndexAtOrBefore(anchors, upTo, anchorVersion);
       const anchor = at === -1 ? undefined : anchors[at];
       let resolvedBy: SnapshotRecord | undefined;
       if (anchor && anchor.content === undefined) resolvedBy = anchors.slice(at + 1).find((a) => a.content !== undefined);
@@ -130,7 +142,7 @@ function openSession(data: SessionData, options: MemoryStorageOptions): SessionS
         anchor,
         resolvedBy,
         current: anchor && anchor.content === undefined && !resolvedBy ? data.sections.get(keyOf(pad, section)) : undefined,
-        entries: sliceVersions(history, (anchor?.version ?? 0) + 1, upTo),
+        entries: sliceVersions(data, history, (anchor?.version ?? 0) + 1, upTo),
       };
     },
 
@@ -138,9 +150,9 @@ function openSession(data: SessionData, options: MemoryStorageOptions): SessionS
       check();
       for (const request of requests) {
         const history = ensureHistory(data, request.pad, request.section);
-        history.entries = history.entries.filter((e) => e.version >= request.belowVersion);
+        history.entries = history.entries.filter((e) => e.v >= request.belowVersion);
         history.anchors = history.anchors.filter((a) => a.version >= request.belowVersion);
-        insertSorted(history.anchors, request.snapshot);
+        insertSortedBy(history.anchors, request.snapshot, anchorVersion);
       }
     },
 
@@ -193,26 +205,27 @@ function ensureHistory(data: SessionData, pad: string, section: string): Section
   const key = keyOf(pad, section);
   let history = data.histories.get(key);
   if (!history) {
-    history = { entries: [], anchors: [] };
+    history = { pad, section, entries: [], anchors: [] };
     data.histories.set(key, history);
   }
   return history;
 }
 
-function sliceVersions(history: SectionHistory | undefined, from: number, to: number): HistoryEntry[] {
-  const entries = history?.entries ?? [];
-  const first = entries[0]?.version;
-  if (first === undefined || to < from) return [];
-  return entries.slice(Math.max(0, from - first), Math.max(0, to - first + 1));
+function sliceVersions(data: SessionData, history: SectionHistory | undefined, from: number, to: number): HistoryEntry[] {
+  const first = history?.entries[0]?.v;
+  if (!history || first === undefined || to < from) return [];
+  return history.entries
+    .slice(Math.max(0, from - first), Math.max(0, to - first + 1))
+    .map((packed) => unpackEntry(packed, data.sessionId, history.pad, history.section));
 }
 
-function lastIndexAtOrBefore(items: readonly { version: number }[], version: number): number {
+function lastIndexAtOrBefore<T>(items: readonly T[], version: number, versionOf: (item: T) => number): number {
   let lo = 0;
   let hi = items.length - 1;
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (items[mid]!.version <= version) {
+    if (versionOf(items[mid]!) <= version) {
       found = mid;
       lo = mid + 1;
     } else hi = mid - 1;
@@ -221,11 +234,13 @@ function lastIndexAtOrBefore(items: readonly { version: number }[], version: num
 }
 
 /** Inserts by version, replacing an item of the same version (a full snapshot supersedes a prefix checkpoint). */
-function insertSorted<T extends { version: number }>(items: T[], item: T): void {
-  const at = lastIndexAtOrBefore(items, item.version);
-  if (at !== -1 && items[at]!.version === item.version) items[at] = item;
+function insertSortedBy<T>(items: T[], item: T, versionOf: (item: T) => number): void {
+  const at = lastIndexAtOrBefore(items, versionOf(item), versionOf);
+  if (at !== -1 && versionOf(items[at]!) === versionOf(item)) items[at] = item;
   else items.splice(at + 1, 0, item);
 }
+
+const anchorVersion = (anchor: SnapshotRecord) => anchor.version;
 
 function recordBytes(record: SectionRecord | undefined): number {
   return record ? (record.content.length + record.pad.length + record.section.length + 64) * 2 : 0;
