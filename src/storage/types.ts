@@ -14,8 +14,15 @@ export interface SyncOp {
   readonly pad: string;
   readonly section: string;
   readonly kind: 'replace' | 'append' | 'delete';
+  /** For 'append' the text as written (the server applies the append rule); for 'replace' the whole new content. */
   readonly content: string;
+  /** The server version the change was made on (0: the section did not exist). */
   readonly baseVersion: number;
+  /**
+   * Set when the change was made on top of this client's own earlier op, not yet confirmed when it was made: the base
+   * is then whatever version that op produced on the server, and `baseVersion` is only the client's guess of it.
+   */
+  readonly baseMutationId?: number;
   readonly agent: string;
   readonly timestamp: number;
 }
