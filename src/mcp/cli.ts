@@ -1,0 +1,202 @@
+import type { Readable, Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { createScratchpad } from '../scratchpad.js';
+import type { SyncAdapter } from '../sync/types.js';
+import type { Scratchpad } from '../types.js';
+import { createMcpServer } from './server.js';
+
+export const MCP_USAGE = `Usage: scratchpad-store mcp [options]
+
+Serves a scratchpad to an MCP host (Claude Desktop, Cursor, ...) over stdio: the scratchpad tools, and every pad
+and section as a resource (scratchpad://<pad>, scratchpad://<pad>/<section>).
+
+Options:
+  --session <id>   Session to serve (default: 'default').
+  --agent <name>   Attribute every change to this name. Default: the name the MCP client reports.
+  --sync <url>     Sync with a scratchpad-store server at this URL. Without it the scratchpad lives in memory
+                   and is gone when the host stops the server.
+  --token <t>      Bearer token for --sync (or set SCRATCHPAD_TOKEN, which keeps it out of the process list).
+  -h, --help       Show this help.
+`;
+
+export interface McpCommandOptions {
+  readonly session: string;
+  readonly agent?: string;
+  readonly sync?: { readonly url: string; readonly token: string };
+}
+
+/** Where the command reads and writes; the process's own streams by default. Tests pass their own. */
+export interface McpCommandIO {
+  readonly stdin?: Readable;
+  readonly stdout?: Writable;
+  readonly stderr?: Writable;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Loads `scratchpad-store/sync`; replaceable so that the missing-module path can be tested. */
+  readonly loadSync?: () => Promise<unknown>;
+}
+
+/** A mistake on the command line: reported with the usage, exit code 2. */
+class UsageError extends Error {}
+
+/** Parses the arguments after `mcp`. Returns 'help' for -h/--help; throws on anything it does not understand. */
+export function parseMcpArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): McpCommandOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        session: { type: 'string' },
+        agent: { type: 'string' },
+        sync: { type: 'string' },
+        token: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help === true) return 'help';
+
+  const session = values.session ?? 'default';
+  if (session.trim() === '') throw new UsageError('--session must not be empty');
+  if (values.agent !== undefined && values.agent.trim() === '') throw new UsageError('--agent must not be empty');
+  const token = values.token ?? env['SCRATCHPAD_TOKEN'];
+  if (values.sync === undefined) {
+    if (values.token !== undefined) throw new UsageError('--token is only used with --sync <url>');
+    return { session, ...(values.agent === undefined ? {} : { agent: values.agent }) };
+  }
+  if (!/^https?:\/\//i.test(values.sync)) throw new UsageError(`--sync needs an http:// or https:// URL, got '${values.sync}'`);
+  if (token === undefined || token === '') throw new UsageError('--sync needs a token: pass --token <t> or set SCRATCHPAD_TOKEN');
+  return { session, ...(values.agent === undefined ? {} : { agent: values.agent }), sync: { url: values.sync, token } };
+}
+
+/**
+ * The `mcp` subcommand: serves one scratchpad over stdio until the host closes stdin. `argv` is what follows `mcp`.
+ * Resolves with the exit code; stdout carries only the protocol, every diagnostic goes to stderr.
+ */
+export async function runMcpCommand(argv: readonly string[], io: McpCommandIO = {}): Promise<number> {
+  const stdin = io.stdin ?? process.stdin;
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const say = (line: string): void => void stderr.write(`scratchpad-store mcp: ${line}\n`);
+
+  let options: McpCommandOptions;
+  try {
+    const parsed = parseMcpArgs(argv, io.env ?? process.env);
+    if (parsed === 'help') {
+      stderr.write(MCP_USAGE);
+      return 0;
+    }
+    options = parsed;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    say(error.message);
+    stderr.write(`\n${MCP_USAGE}`);
+    return 2;
+  }
+
+  let sync: SyncAdapter | undefined;
+  if (options.sync !== undefined) {
+    try {
+      sync = await loadHttpSync(io.loadSync ?? importSync, options.sync);
+    } catch (error) {
+      say(error instanceof Error ? error.message : String(error));
+      return 1;
+    }
+  }
+
+  const sp = createScratchpad({ sessionId: options.session, ...(sync === undefined ? {} : { sync }) });
+  try {
+    await sp.ready;
+  } catch (error) {
+    say(`could not open session '${options.session}': ${error instanceof Error ? error.message : String(error)}`);
+    sp.close();
+    return 1;
+  }
+
+  const mcp = createMcpServer(sp, options.agent === undefined ? {} : { agent: options.agent });
+  mcp.server.onerror = (error) => say(`protocol error: ${error.message}`);
+  const transport = new StdioServerTransport(stdin, stdout);
+
+  return new Promise<number>((resolve) => {
+    let done = false;
+    const shutdown = async (code: number): Promise<void> => {
+      if (done) return;
+      done = true;
+      stdin.off('end', onEnd);
+      stdin.off('close', onEnd);
+      if (stdin === process.stdin) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      await mcp.close().catch(() => {});
+      // With sync, pending changes should reach the server before the process goes; without it, nothing waits.
+      await flushWithin(sp, sync === undefined ? 0 : 5_000, say);
+      sp.close();
+      resolve(code);
+    };
+    // The SDK's stdio transport does not watch for the end of stdin, which is how hosts stop a server.
+    const onEnd = (): void => void shutdown(0);
+    const onSignal = (): void => void shutdown(0);
+    stdin.once('end', onEnd);
+    stdin.once('close', onEnd);
+    if (stdin === process.stdin) {
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    }
+    mcp.connect(transport).then(
+      () => say(`serving session '${options.session}' over stdio${options.sync === undefined ? ' (in memory)' : `, synced with ${options.sync.url}`}`),
+      (error: unknown) => {
+        say(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+        void shutdown(1);
+      },
+    );
+  });
+}
+
+async function importSync(): Promise<unknown> {
+  // A computed specifier: the sync entry may not exist in this build yet, and the compiler must not insist on it.
+  const specifier = '../sync/index.js';
+  return import(specifier) as Promise<unknown>;
+}
+
+async function loadHttpSync(load: () => Promise<unknown>, config: { url: string; token: string }): Promise<SyncAdapter> {
+  let module: unknown;
+  try {
+    module = await load();
+  } catch (error) {
+    if (!isModuleNotFound(error)) throw error;
+    module = undefined;
+  }
+  const httpSync = module !== null && typeof module === 'object' ? (module as { httpSync?: unknown }).httpSync : undefined;
+  if (typeof httpSync !== 'function') {
+    throw new Error('sync is not available yet: this build of scratchpad-store has no httpSync (scratchpad-store/sync). Run without --sync to serve in memory.');
+  }
+  return (httpSync as (options: { url: string; token: string }) => SyncAdapter)({ url: config.url, token: config.token });
+}
+
+/** The sync entry itself is missing (not some module it imports, which is a real error worth showing). */
+function isModuleNotFound(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && typeof message === 'string' && /sync[\\/]index\.js/.test(message);
+}
+
+async function flushWithin(sp: Scratchpad, ms: number, say: (line: string) => void): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flushed = sp.flush().then(
+    () => true,
+    (error: unknown) => {
+      say(`could not save the last changes: ${error instanceof Error ? error.message : String(error)}`);
+      return true;
+    },
+  );
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const ok = ms === 0 ? await flushed : await Promise.race([flushed, late]);
+  clearTimeout(timer);
+  if (!ok) say(`gave up waiting for sync after ${ms / 1000}s; changes not yet pushed are lost`);
+}
