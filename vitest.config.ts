@@ -2,7 +2,8 @@ import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 
 // Two projects: 'node' runs everything that needs no browser (fake-indexeddb, servers on loopback);
-// 'browser' (added by the IndexedDB suite) runs *.browser.test.ts in Debian's Chromium.
+// 'browser' (added by the IndexedDB suite) runs *.browser.test.ts and the React component tests (*.browser.test.tsx)
+// in Debian's Chromium.
 export default defineConfig({
   test: {
     projects: [
@@ -18,7 +19,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
-          include: ['test/**/*.browser.test.ts'],
+          include: ['test/**/*.browser.test.{ts,tsx}'],
           testTimeout: 60_000,
           browser: {
             enabled: true,

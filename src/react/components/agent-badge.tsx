@@ -1,0 +1,20 @@
+import type { ReactNode } from 'react';
+import { useAgentColor } from '../agent-colors.js';
+import { agentStyle } from '../format.js';
+
+export interface AgentBadgeProps {
+  readonly agent: string;
+  /** A dot alone, with the name in its tooltip. */
+  readonly compact?: boolean;
+}
+
+/** An agent's name on a tint of its colour. */
+export function AgentBadge({ agent, compact = false }: AgentBadgeProps): ReactNode {
+  const color = useAgentColor()(agent);
+  return (
+    <span className={compact ? 'sp-agent sp-agent--compact' : 'sp-agent'} style={agentStyle(color)} title={compact ? agent : undefined} data-agent={agent}>
+      <span className="sp-agent-dot" aria-hidden="true" />
+      {compact ? null : <span className="sp-agent-name">{agent}</span>}
+    </span>
+  );
+}
