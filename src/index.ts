@@ -7,4 +7,4 @@ export type * from './core/types.js';
 export type { Scratchpad, ScratchpadOptions, ChangeOptions, WriteOptions, LinesOptions } from './types.js';
 export type { ScratchpadState, PadSections } from './store/state.js';
 export type { StorageAdapter, SessionStorage, CommitBatch, ChainRead, PruneRequest, SectionKey, SyncOp } from './storage/types.js';
-export type { SyncAdapter, SyncStatus, SyncState, PushResult, PullResult } from './sync/types.js';
+export type { SyncAdapter, SyncStatus, SyncState } from './sync/types.js';

@@ -9,6 +9,7 @@ import { computePatch, DEFAULT_DIFF_LIMITS, formatPatch, tailOf, type ChangeShap
 import { checkSnapshot } from './core/snapshot.js';
 import type {
   BlameLine,
+  ChainState,
   DiffResult,
   HistoryEntry,
   HistoryOp,
@@ -19,13 +20,19 @@ import type {
   Section,
   SectionEdit,
   SectionRecord,
+  SnapshotRecord,
   WriteMode,
   WriteResult,
 } from './core/types.js';
 import { describe, resolveLimits, validateInteger, validateName, validateText } from './core/validate.js';
 import { GroupCommit, type QueuedPart } from './storage/group-commit.js';
 import { memoryStorage } from './storage/memory.js';
-import type { PruneRequest, SessionStorage } from './storage/types.js';
+import type { PruneRequest, SessionStorage, SyncOp } from './storage/types.js';
+import { SyncEngine } from './sync/engine.js';
+import type { PullResponse } from './sync/protocol.js';
+import type { SyncAdapter, SyncStatus } from './sync/types.js';
+import { planCheckpoint } from './core/history.js';
+import { applyPatch, patchSize } from './core/patch.js';
 import { setSections, type ScratchpadState } from './store/state.js';
 import type { ChangeOptions, LinesOptions, Scratchpad, ScratchpadOptions, WriteOptions } from './types.js';
 
@@ -75,6 +82,16 @@ class ScratchpadImpl implements Scratchpad {
   /** Counts successful commits, so that a reload can tell whether our own commits raced it. */
   private commitCount = 0;
 
+  // Sync. Each scratchpad instance is its own sync client: mutation ids count up from 1 with no gaps, and an id is
+  // only final once its commit succeeded (a failed commit hands its ids to the replanned changes).
+  readonly clientId = randomClientId();
+  private readonly syncAdapter: SyncAdapter | undefined;
+  private engine: SyncEngine | undefined;
+  private nextMutationId = 1;
+  private durableNextMutationId = 1;
+  /** This client's ops not yet acknowledged, oldest first: a change on top of one of them names it as its base. */
+  private unacked: SyncOp[] = [];
+
   constructor(options: ScratchpadOptions) {
     this.sessionId = options.sessionId === undefined ? 'default' : validateName(options.sessionId, 'session', { maxNameLength: 256, maxSectionBytes: 1 });
     this.limits = resolveLimits(options.limits);
@@ -83,6 +100,7 @@ class ScratchpadImpl implements Scratchpad {
     if (this.retain?.maxVersionsPerSection !== undefined) validateInteger(this.retain.maxVersionsPerSection, 'retain.maxVersionsPerSection', 1);
     if (this.retain?.maxAgeMs !== undefined) validateInteger(this.retain.maxAgeMs, 'retain.maxAgeMs', 0);
     this.now = options.now ?? Date.now;
+    this.syncAdapter = options.sync;
     const storage = options.storage ?? memoryStorage();
     this.storageName = storage.name;
     this.store = createStore<ScratchpadState>()(() => ({
@@ -119,6 +137,20 @@ class ScratchpadImpl implements Scratchpad {
     }
     this.store.setState({ ready: true });
     this.unwatch = this.session.watch?.((changed) => void this.refresh(changed.length));
+    if (this.syncAdapter) {
+      const session = this.session;
+      this.engine = new SyncEngine(this.syncAdapter, {
+        sessionId: this.sessionId,
+        clientId: this.clientId,
+        session: () => session,
+        applyPull: (response) => this.applyPull(response),
+        acknowledged: (clientId, upTo) => {
+          if (clientId === this.clientId) this.unacked = this.unacked.filter((op) => op.mutationId > upTo);
+        },
+        setStatus: (sync: SyncStatus) => this.store.setState({ sync }),
+      });
+      await this.engine.start();
+    }
     if (this.retain) await this.applyRetention().catch(() => undefined);
   }
 
@@ -259,14 +291,22 @@ class ScratchpadImpl implements Scratchpad {
       const content = await this.contentAt(names.pad, names.section, toVersion);
       const results = await this.call(() => () => {
         const before = this.existing(names.pad, names.section, true);
-        return [this.plan(names.pad, names.section, before, content, undefined, 'revert', 'revert', agent, { kind: 'unknown' }, expectedVersion, toVersion)];
+        return [this.plan(names.pad, names.section, before, content, undefined, 'revert', 'revert', agent, { kind: 'unknown' }, expectedVersion, { revertedTo: toVersion })];
       });
       return first(results);
     });
   }
 
-  private planWrite(pad: string, section: string, text: string, mode: WriteMode, agent: string, expectedVersion: number | undefined): ChangePlan {
-    const before = this.liveSection(pad, section);
+  private planWrite(
+    pad: string,
+    section: string,
+    text: string,
+    mode: WriteMode,
+    agent: string,
+    expectedVersion: number | undefined,
+    before = this.liveSection(pad, section),
+    timestamp?: number,
+  ): ChangePlan {
     const exists = before !== undefined && !before.record.deleted;
     const old = exists ? before.record.content : '';
     let content: string;
@@ -289,7 +329,10 @@ class ScratchpadImpl implements Scratchpad {
       bytes = undefined;
       shape = { kind: 'unknown' };
     }
-    return this.plan(pad, section, before, content, bytes, `write_${mode}`, mode, agent, shape, expectedVersion);
+    return this.plan(pad, section, before, content, bytes, `write_${mode}`, mode, agent, shape, expectedVersion, {
+      ...(mode === 'append' ? { appended: text } : {}),
+      ...(timestamp === undefined ? {} : { timestamp }),
+    });
   }
 
   private planDelete(pad: string, section: string, agent: string, expectedVersion: number | undefined): ChangePlan {
@@ -308,7 +351,7 @@ class ScratchpadImpl implements Scratchpad {
     agent: string,
     shape: ChangeShape,
     expectedVersion: number | undefined,
-    revertedTo?: number,
+    extras: { revertedTo?: number; appended?: string; timestamp?: number } = {},
   ): ChangePlan {
     return planChange({
       sessionId: this.sessionId,
@@ -320,13 +363,14 @@ class ScratchpadImpl implements Scratchpad {
       op,
       mode,
       agent,
-      timestamp: this.now(),
+      timestamp: extras.timestamp ?? this.now(),
       shape,
       expectedVersion,
       limits: this.limits,
       diffLimits: DEFAULT_DIFF_LIMITS,
       checkpointEvery: this.checkpointEvery,
-      ...(revertedTo === undefined ? {} : { revertedTo }),
+      ...(extras.revertedTo === undefined ? {} : { revertedTo: extras.revertedTo }),
+      ...(extras.appended === undefined ? {} : { appended: extras.appended }),
     });
   }
 
@@ -378,9 +422,36 @@ class ScratchpadImpl implements Scratchpad {
         sections: changes.map((c) => ({ record: c.after.record, expectedVersion: c.before?.record.version ?? 0 })),
         entries: changes.map((c) => c.entry),
         snapshots: changes.flatMap((c) => c.snapshots),
+        ...(this.engine ? { outbox: changes.map((c) => this.queueOp(c)) } : {}),
       },
       call,
     );
+  }
+
+  /** The sync op of a change, committed in the same transaction as the change itself. */
+  private queueOp(change: PlannedChange): SyncOp {
+    const { record } = change.after;
+    const kind = change.entry.op === 'delete' ? 'delete' : change.appended !== undefined ? 'append' : 'replace';
+    let base: SyncOp | undefined;
+    for (let i = this.unacked.length - 1; i >= 0 && !base; i--) {
+      const op = this.unacked[i]!;
+      if (op.pad === record.pad && op.section === record.section) base = op;
+    }
+    const op: SyncOp = {
+      clientId: this.clientId,
+      mutationId: this.nextMutationId++,
+      pad: record.pad,
+      section: record.section,
+      kind,
+      content: kind === 'append' ? change.appended! : kind === 'replace' ? record.content : '',
+      baseVersion: change.before?.record.version ?? 0,
+      ...(base ? { baseMutationId: base.mutationId } : {}),
+      op: change.entry.op,
+      agent: record.updatedBy,
+      timestamp: record.updatedAt,
+    };
+    this.unacked.push(op);
+    return op;
   }
 
   private applyLive(change: PlannedChange): void {
@@ -392,6 +463,10 @@ class ScratchpadImpl implements Scratchpad {
 
   private committed(parts: QueuedPart<PendingCall>[]): void {
     this.commitCount++;
+    for (const { part } of parts) {
+      for (const op of part.outbox ?? []) this.durableNextMutationId = Math.max(this.durableNextMutationId, op.mutationId + 1);
+    }
+    if (this.engine && parts.some((p) => p.part.outbox?.length)) this.engine.changed();
     for (const { part } of parts) {
       for (const { record } of part.sections) {
         const key = sectionKey(record.pad, record.section);
@@ -410,6 +485,8 @@ class ScratchpadImpl implements Scratchpad {
 
   /** Rolls memory back to what storage holds; a conflict (another tab wrote first) reloads and replans every call. */
   private commitFailed(error: unknown, parts: QueuedPart<PendingCall>[]): void {
+    this.nextMutationId = this.durableNextMutationId;
+    this.unacked = this.unacked.filter((op) => op.mutationId < this.durableNextMutationId);
     for (const { pad, section, live } of this.durable.values()) this.setLive(pad, section, live ?? undefined);
     this.durable.clear();
     this.publish();
@@ -456,13 +533,18 @@ class ScratchpadImpl implements Scratchpad {
       const names = this.names(pad, section);
       validateInteger(version, 'version', 1);
       await this.settled();
-      const live = this.liveSection(names.pad, names.section);
-      if (!live || version > live.record.version) {
-        throw new ScratchpadError('NOT_FOUND', `'${names.pad}.${names.section}' has no version ${version}.`, { ...names, version });
-      }
-      if (version === live.record.version) return live.record.content;
-      return rebuildFromChain(await this.requireSession().readChain(names.pad, names.section, version), version);
+      return this.readVersion(names.pad, names.section, version);
     });
+  }
+
+  /** `contentAt` without waiting for pending commits: for use inside work that holds the gate. */
+  private async readVersion(pad: string, section: string, version: number): Promise<string> {
+    const live = this.liveSection(pad, section);
+    if (!live || version > live.record.version) {
+      throw new ScratchpadError('NOT_FOUND', `'${pad}.${section}' has no version ${version}.`, { pad, section, version });
+    }
+    if (version === live.record.version) return live.record.content;
+    return rebuildFromChain(await this.requireSession().readChain(pad, section, version), version);
   }
 
   async diff(pad: string, section: string, fromVersion: number, toVersion?: number): Promise<DiffResult> {
@@ -506,7 +588,136 @@ class ScratchpadImpl implements Scratchpad {
     return this.guard(async () => {
       await this.settled();
       if (this.retain) await this.applyRetention();
+      if (this.engine) {
+        await this.engine.sync().catch((error: unknown) => {
+          throw new ScratchpadError(
+            'STORAGE_UNAVAILABLE',
+            `Saved locally, but not synced: ${error instanceof Error ? error.message : String(error)}. The changes wait in the outbox and are pushed when the server is back.`,
+            { sync: true },
+            { cause: error },
+          );
+        });
+      }
     });
+  }
+
+  // ---------------------------------------------------------------- sync: adopting the server's state
+
+  /**
+   * Takes the server's rows and history for every section a pull touched. A section whose local row already is the
+   * server's, with nothing pending, only records that it is in sync. Otherwise its history from the last agreed
+   * version on is rewritten: the server's entries (with the server's numbering), then this device's pending ops
+   * replanned on top as speculative versions. Runs with no local commit in flight.
+   */
+  private async applyPull(response: PullResponse): Promise<void> {
+    if (response.sections.length === 0) return;
+    const run = (async () => {
+      await this.committer.idle();
+      const session = this.requireSession();
+      const pending = (await session.outbox.pending(Number.MAX_SAFE_INTEGER)).filter(
+        (op) => op.clientId !== this.clientId || op.mutationId > response.lastMutationId,
+      );
+      for (const server of response.sections) {
+        const entries = response.entries
+          .filter((e) => e.pad === server.pad && e.section === server.section)
+          .sort((a, b) => a.version - b.version);
+        const mine = pending.filter((op) => op.pad === server.pad && op.section === server.section);
+        await this.adoptSection(session, server, entries, mine);
+      }
+      this.publish();
+    })();
+    this.gate = run.finally(() => {
+      if (this.gate === gated) this.gate = undefined;
+    });
+    const gated = this.gate;
+    await run;
+  }
+
+  private async adoptSection(session: SessionStorage, server: PullResponse['sections'][number], serverEntries: readonly HistoryEntry[], mine: readonly SyncOp[]): Promise<void> {
+    const { pad, section } = server;
+    const local = this.liveSection(pad, section);
+    const serverContent = server.deleted ? '' : server.content;
+    const synced = local?.record.synced ?? 0;
+    const storedVersion = local?.record.version ?? 0;
+
+    if (mine.length === 0 && local && local.record.version === server.version && local.record.deleted === server.deleted && local.record.content === serverContent) {
+      if (local.record.synced === server.version) return;
+      const record = { ...local.record, synced: server.version };
+      await session.rewriteSection({ record, expectedVersion: storedVersion, fromVersion: server.version + 1, entries: [], snapshots: [] });
+      this.setLive(pad, section, { ...local, record });
+      return;
+    }
+
+    // Replay the server's entries from the last version both sides agree on; the anchors are planned afresh.
+    const from = Math.min(synced, server.version);
+    let content = from === 0 ? '' : await this.readVersion(pad, section, from).catch(() => undefined);
+    const snapshots: SnapshotRecord[] = [];
+    const entries: HistoryEntry[] = [];
+    let chain: ChainState = { anchorVersion: from, bytesSinceAnchor: 0, openPrefix: false };
+    if (content !== undefined && from > 0) snapshots.push({ pad, section, version: from, content });
+    let version = from;
+    for (const entry of serverEntries) {
+      if (content === undefined || entry.version !== version + 1) break;
+      const next = applyPatchOrUndefined(content, entry);
+      if (next === undefined) break;
+      const checkpoint = planCheckpoint({
+        pad,
+        section,
+        version: entry.version,
+        previousContent: content,
+        content: next,
+        chain,
+        patchBytes: patchSize(entry.patch),
+        isAppend: entry.op === 'write_append' && next.startsWith(content),
+        checkpointEvery: this.checkpointEvery,
+      });
+      snapshots.push(...checkpoint.snapshots);
+      chain = checkpoint.chain;
+      entries.push({ ...entry, sessionId: this.sessionId });
+      content = next;
+      version = entry.version;
+    }
+    if (version !== server.version || content !== serverContent) {
+      // The entries do not lead to the server's row (a page of history we never saw): anchor on the row itself.
+      snapshots.push({ pad, section, version: server.version, content: serverContent });
+      chain = { anchorVersion: server.version, bytesSinceAnchor: 0, openPrefix: false };
+    }
+    const record: SectionRecord = {
+      pad,
+      section,
+      content: serverContent,
+      version: server.version,
+      updatedAt: server.updatedAt,
+      updatedBy: server.updatedBy,
+      deleted: server.deleted,
+      chain,
+      synced: server.version,
+    };
+    let live: LiveSection = liveFromRecord(record);
+    for (const op of mine) {
+      const plan = this.replanOp(op, live);
+      if (!plan?.change) continue;
+      entries.push(plan.change.entry);
+      snapshots.push(...plan.change.snapshots);
+      live = plan.change.after;
+    }
+    await session.rewriteSection({ record: live.record, expectedVersion: storedVersion, fromVersion: from + 1, entries, snapshots });
+    this.setLive(pad, section, live);
+  }
+
+  /** A pending op planned again on top of the server's row; undefined if it no longer applies (the server will say so too). */
+  private replanOp(op: SyncOp, before: LiveSection): ChangePlan | undefined {
+    try {
+      if (op.kind === 'append') return this.planWrite(op.pad, op.section, op.content, 'append', op.agent, undefined, before, op.timestamp);
+      if (op.kind === 'delete') {
+        if (before.record.deleted) return undefined;
+        return this.plan(op.pad, op.section, before, '', 0, 'delete', 'delete', op.agent, { kind: 'unknown' }, undefined, { timestamp: op.timestamp });
+      }
+      const historyOp = op.op && op.op !== 'delete' && op.op !== 'write_append' ? op.op : 'write_replace';
+      return this.plan(op.pad, op.section, before, op.content, undefined, historyOp, 'replace', op.agent, { kind: 'unknown' }, undefined, { timestamp: op.timestamp });
+    } catch {
+      return undefined;
+    }
   }
 
   subscribe(listener: (state: ScratchpadState, previous: ScratchpadState) => void): () => void {
@@ -517,6 +728,7 @@ class ScratchpadImpl implements Scratchpad {
     if (this.closed) return;
     this.closed = true;
     this.unwatch?.();
+    this.engine?.stop();
     // Changes already accepted still reach storage; only then is the connection closed.
     void this.committer.idle().then(() => this.session?.close());
   }
@@ -526,6 +738,9 @@ class ScratchpadImpl implements Scratchpad {
       await this.settled();
       await this.requireSession().deleteSession().catch((error: unknown) => {
         throw asStorageError(error, 'Could not delete the session');
+      });
+      await this.syncAdapter?.deleteSession?.(this.sessionId).catch((error: unknown) => {
+        throw new ScratchpadError('STORAGE_UNAVAILABLE', `Deleted locally, but not on the sync server: ${error instanceof Error ? error.message : String(error)}`, { sync: true });
       });
       this.live.clear();
       this.durable.clear();
@@ -713,4 +928,18 @@ function asStorageError(error: unknown, what: string): ScratchpadError {
   if (error instanceof ScratchpadError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new ScratchpadError('STORAGE_UNAVAILABLE', `${what}: ${message}`, {}, { cause: error });
+}
+
+function randomClientId(): string {
+  const bytes = new Uint8Array(12);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function applyPatchOrUndefined(content: string, entry: HistoryEntry): string | undefined {
+  try {
+    return applyPatch(content, entry.patch);
+  } catch {
+    return undefined;
+  }
 }

@@ -23,6 +23,8 @@ export interface PlannedChange {
   readonly after: LiveSection;
   readonly entry: HistoryEntry;
   readonly snapshots: readonly SnapshotRecord[];
+  /** For an append: the text as written, before the separator (sync sends it, and the server applies the rule). */
+  readonly appended?: string;
 }
 
 export interface ChangePlan {
@@ -50,6 +52,7 @@ export interface ChangeInput {
   readonly diffLimits: DiffLimits;
   readonly checkpointEvery: number;
   readonly revertedTo?: number;
+  readonly appended?: string;
 }
 
 export function historyEntryId(pad: string, section: string, version: number): string {
@@ -124,6 +127,7 @@ export function planChange(input: ChangeInput): ChangePlan {
     updatedBy: input.agent,
     deleted: input.op === 'delete',
     chain: checkpoint.chain,
+    ...(before?.record.synced === undefined ? {} : { synced: before.record.synced }),
   };
   const entry: HistoryEntry = {
     id: historyEntryId(pad, section, version),
@@ -150,6 +154,7 @@ export function planChange(input: ChangeInput): ChangePlan {
       },
       entry,
       snapshots: checkpoint.snapshots,
+      ...(input.appended === undefined ? {} : { appended: input.appended }),
     },
   };
 }

@@ -138,6 +138,8 @@ export interface SectionRecord {
   readonly deleted: boolean;
   /** Bookkeeping for checkpoints; derived by core, persisted so that a reopened session continues it. */
   readonly chain: ChainState;
+  /** With sync: the last server version this row's history agrees with (versions above it are local, speculative). */
+  readonly synced?: number;
 }
 
 /** Where the delta chain of a section stands, so that the next write knows whether it owes a checkpoint. */

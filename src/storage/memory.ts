@@ -2,7 +2,7 @@ import { ScratchpadError } from '../core/errors.js';
 import type { HistoryEntry, HistoryQuery, SectionRecord, SnapshotRecord } from '../core/types.js';
 import { packEntry, unpackEntry, type PackedEntry } from '../core/packed.js';
 import { compareEntries, matchesQuery } from './query.js';
-import type { ChainRead, CommitBatch, PruneRequest, SectionKey, SessionStorage, StorageAdapter, SyncOp } from './types.js';
+import type { ChainRead, CommitBatch, PruneRequest, SectionKey, SectionRewrite, SessionStorage, StorageAdapter, SyncOp } from './types.js';
 
 export interface MemoryStorageOptions {
   /**
@@ -26,6 +26,7 @@ interface SessionData {
   sections: Map<string, SectionRecord>;
   histories: Map<string, SectionHistory>;
   outbox: SyncOp[];
+  meta: Map<string, string>;
   bytes: number;
   watchers: Set<{ connection: object; onChange: (changed: readonly SectionKey[]) => void }>;
 }
@@ -41,7 +42,7 @@ export function memoryStorage(options: MemoryStorageOptions = {}): StorageAdapte
   const dataOf = (sessionId: string): SessionData => {
     let data = sessions.get(sessionId);
     if (!data) {
-      data = { sessionId, sections: new Map(), histories: new Map(), outbox: [], bytes: 0, watchers: new Set() };
+      data = { sessionId, sections: new Map(), histories: new Map(), outbox: [], meta: new Map(), bytes: 0, watchers: new Set() };
       sessions.set(sessionId, data);
     }
     return data;
@@ -166,10 +167,48 @@ function openSession(data: SessionData, options: MemoryStorageOptions): SessionS
         check();
         return data.outbox.slice(0, limit);
       },
-      async ack(upToMutationId) {
+      async ack(clientId, upToMutationId) {
         check();
-        data.outbox = data.outbox.filter((op) => op.mutationId > upToMutationId);
+        data.outbox = data.outbox.filter((op) => op.clientId !== clientId || op.mutationId > upToMutationId);
       },
+      async count() {
+        check();
+        return data.outbox.length;
+      },
+    },
+
+    meta: {
+      async get(key) {
+        check();
+        const value = data.meta.get(key);
+        return value === undefined ? undefined : (JSON.parse(value) as unknown);
+      },
+      async set(key, value) {
+        check();
+        // Stored as JSON, as IndexedDB would clone it: later changes to `value` do not leak in.
+        data.meta.set(key, JSON.stringify(value));
+      },
+    },
+
+    async rewriteSection(change: SectionRewrite) {
+      check();
+      const { record } = change;
+      const stored = data.sections.get(keyOf(record.pad, record.section))?.version ?? 0;
+      if (stored !== change.expectedVersion) {
+        throw new ScratchpadError('CONFLICT', `'${record.pad}.${record.section}' is at version ${stored} in storage, not ${change.expectedVersion}.`, {
+          pad: record.pad,
+          section: record.section,
+          expectedVersion: change.expectedVersion,
+          actualVersion: stored,
+        });
+      }
+      const history = ensureHistory(data, record.pad, record.section);
+      history.entries = history.entries.filter((e) => e.v < change.fromVersion);
+      history.anchors = history.anchors.filter((a) => a.version < change.fromVersion);
+      for (const entry of change.entries) insertSortedBy(history.entries, packEntry(entry), (e) => e.v);
+      for (const snapshot of change.snapshots) insertSortedBy(history.anchors, snapshot, anchorVersion);
+      data.sections.set(keyOf(record.pad, record.section), record);
+      if (data.watchers.size > 0) notify(data, connection, [{ pad: record.pad, section: record.section }]);
     },
 
     watch(onChange) {
@@ -184,6 +223,7 @@ function openSession(data: SessionData, options: MemoryStorageOptions): SessionS
       data.sections.clear();
       data.histories.clear();
       data.outbox = [];
+      data.meta.clear();
       data.bytes = 0;
       notify(data, connection, keys);
     },

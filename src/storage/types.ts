@@ -1,4 +1,4 @@
-import type { HistoryEntry, HistoryQuery, SectionRecord, SnapshotRecord } from '../core/types.js';
+import type { HistoryEntry, HistoryOp, HistoryQuery, SectionRecord, SnapshotRecord } from '../core/types.js';
 
 /** Identifies a section within a session. */
 export interface SectionKey {
@@ -23,6 +23,8 @@ export interface SyncOp {
    * is then whatever version that op produced on the server, and `baseVersion` is only the client's guess of it.
    */
   readonly baseMutationId?: number;
+  /** What made the change locally (an edit and a revert travel as 'replace'); the server's entry keeps it. */
+  readonly op?: HistoryOp;
   readonly agent: string;
   readonly timestamp: number;
 }
@@ -46,6 +48,14 @@ export interface ChainRead {
   readonly current: SectionRecord | undefined;
   /** History entries after the anchor up to and including the requested version, ascending. */
   readonly entries: readonly HistoryEntry[];
+}
+
+export interface SectionRewrite {
+  readonly record: SectionRecord;
+  readonly expectedVersion: number;
+  readonly fromVersion: number;
+  readonly entries: readonly HistoryEntry[];
+  readonly snapshots: readonly SnapshotRecord[];
 }
 
 /** Which history to drop: entries of a section below a version, keeping what later versions need. */
@@ -74,10 +84,27 @@ export interface SessionStorage {
   prune(requests: readonly PruneRequest[]): Promise<void>;
   /** Everything of the session, for export. */
   readSnapshots(): Promise<SnapshotRecord[]>;
+  /**
+   * Sync ops waiting for the server, written by `commit` in the same transaction as the changes they describe, kept
+   * in the order they were queued. Every scratchpad instance (tab) is its own sync client with its own mutation ids,
+   * so ops of several clients may wait here; `ack` removes one client's ops up to an id.
+   */
   outbox: {
     pending(limit: number): Promise<SyncOp[]>;
-    ack(upToMutationId: number): Promise<void>;
+    ack(clientId: string, upToMutationId: number): Promise<void>;
+    count(): Promise<number>;
   };
+  /** Small JSON values of the session that must survive a reload (the sync client id and pull cursor). */
+  meta: {
+    get(key: string): Promise<unknown>;
+    set(key: string, value: unknown): Promise<void>;
+  };
+  /**
+   * Replaces a section's history from `fromVersion` on and puts its row, atomically: entries and anchors at or above
+   * `fromVersion` are deleted, then `entries`, `snapshots` and `record` are put. Rejects CONFLICT unless the stored
+   * row is at `expectedVersion`. Sync uses it to adopt the server's numbering of versions made while offline.
+   */
+  rewriteSection(change: SectionRewrite): Promise<void>;
   /** Subscribes to commits made by other connections to the same storage (other tabs). */
   watch?(onChange: (changed: readonly SectionKey[]) => void): () => void;
   /** Removes the session's sections, history, snapshots and outbox. */

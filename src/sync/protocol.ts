@@ -5,6 +5,7 @@
  *   POST /v1/sessions/:sessionId/push      PushRequest  -> PushResponse
  *   GET  /v1/sessions/:sessionId/pull?since=<cursor>&clientId=<id>   -> PullResponse
  *   GET  /v1/sessions/:sessionId/snapshot?clientId=<id>              -> SnapshotResponse
+ *   DELETE /v1/sessions/:sessionId                                    -> 204 (the session and all its history)
  *
  * Errors are `{ error: { code, message } }` with status 400 (bad request), 401 (no or bad token), 403 (another user's
  * session or client id), 404, 409 (a gap in mutation ids), 413 (body or batch too large).
@@ -14,7 +15,7 @@ import type { SyncOp } from '../storage/types.js';
 
 export const PROTOCOL_VERSION = 1;
 
-export interface PushRequest {
+export interface PushBody {
   readonly clientId: string;
   /** Consecutive mutation ids, ascending. Ids the server has already applied are skipped (a retried push is harmless). */
   readonly ops: readonly SyncOp[];

@@ -1,5 +1,5 @@
-import type { HistoryEntry } from '../core/types.js';
 import type { SyncOp } from '../storage/types.js';
+import type { PullResponse, PushResponse } from './protocol.js';
 
 export type SyncState = 'idle' | 'pushing' | 'offline' | 'error';
 
@@ -7,23 +7,50 @@ export interface SyncStatus {
   readonly state: SyncState;
   /** Local changes not yet acknowledged by the server. */
   readonly pending: number;
+  /** What went wrong last, while `state` is 'error' or 'offline'. */
   readonly lastError?: string;
 }
 
-export interface PushResult {
-  /** Highest mutation id the server has applied for this client. */
-  readonly lastMutationId: number;
-  /** Server entries created by the push, in server order. */
-  readonly entries?: readonly HistoryEntry[];
+export interface PushRequest {
+  readonly sessionId: string;
+  readonly clientId: string;
+  /** Consecutive mutation ids of one client, ascending. */
+  readonly ops: readonly SyncOp[];
 }
 
-export interface PullResult {
-  readonly cursor: string;
-  readonly entries: readonly HistoryEntry[];
+export interface PullRequest {
+  readonly sessionId: string;
+  readonly clientId: string;
+  /** From the previous pull; undefined for everything. */
+  readonly cursor: string | undefined;
 }
 
-/** A server backend. `httpSync` is one; write your own for another backend. */
+/**
+ * A server backend: the transport only. `httpSync` speaks to the reference server; implement this to flush to
+ * your own backend. Both calls may throw: a `SyncTransportError` with `retryable: false` stops retries (a refused
+ * token, another user's session); anything else is retried with backoff.
+ */
 export interface SyncAdapter {
-  push(sessionId: string, clientId: string, ops: readonly SyncOp[]): Promise<PushResult>;
-  pull(sessionId: string, cursor: string | undefined): Promise<PullResult>;
+  push(request: PushRequest): Promise<PushResponse>;
+  pull(request: PullRequest): Promise<PullResponse>;
+  /** Removes the session on the server, for `deleteSession()`. */
+  deleteSession?(sessionId: string): Promise<void>;
+  /** How often to pull other clients' changes while idle; 0 pulls only after pushes and on `flush()`. Default 10 s. */
+  readonly pullIntervalMs?: number;
+  /** Ops per push request. Default 500. */
+  readonly batchSize?: number;
+}
+
+/** A transport failure with what a retry policy needs to know. */
+export class SyncTransportError extends Error {
+  override readonly name = 'SyncTransportError';
+  constructor(
+    message: string,
+    /** HTTP status, or 0 when the server could not be reached. */
+    readonly status: number,
+    readonly retryable: boolean,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
 }
