@@ -1,4 +1,5 @@
 // Records as core would produce them, built by hand so that the adapter can be tested on its own.
+import { packEntry, unpackEntry } from '../src/core/packed.js';
 import type { HistoryEntry, HistoryOp, SectionRecord, SnapshotRecord } from '../src/core/types.js';
 import type { CommitBatch } from '../src/storage/types.js';
 
@@ -10,7 +11,7 @@ export function entry(
   options: { agent?: string; timestamp?: number; op?: HistoryOp; line?: string } = {},
 ): HistoryEntry {
   const line = options.line ?? `line ${version}`;
-  return {
+  const raw: HistoryEntry = {
     id: JSON.stringify([pad, section, version]),
     sessionId,
     pad,
@@ -28,6 +29,8 @@ export function entry(
     },
     stats: { added: 1, removed: 0 },
   };
+  // In the form every adapter hands entries back (ids, file names and stats as core derives them).
+  return unpackEntry(packEntry(raw), sessionId, pad, section);
 }
 
 export function row(pad: string, section: string, version: number, content = linesUpTo(version), deleted = false): SectionRecord {

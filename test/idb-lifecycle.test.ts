@@ -84,6 +84,8 @@ describe('schema migration', () => {
     expect(chain.anchor).toEqual(prefix('p', 's', 3));
     expect(chain.resolvedBy).toEqual(full('p', 's', 5));
     expect(chain.entries.map((e) => e.version)).toEqual([4]);
+    // Whole entries of version 1 come back unchanged from their packed copies.
+    expect(await storage.readEntries('p', 's', 1, 6)).toEqual(Array.from({ length: 6 }, (_, i) => entry('s1', 'p', 's', i + 1, { agent: (i + 1) % 2 ? 'odd' : 'even' })));
     // The agent index exists and covers the old rows.
     expect((await storage.readHistory({ agent: 'even' })).map((e) => e.version)).toEqual([2, 4, 6]);
     // And the outbox store is there.
@@ -94,7 +96,7 @@ describe('schema migration', () => {
 
     const after = await rawOpen(factory, name);
     expect(after.version).toBe(SCHEMA_VERSION);
-    expect([...after.objectStoreNames].sort()).toEqual(['history', 'outbox', 'sections', 'snapshots']);
+    expect([...after.objectStoreNames].sort()).toEqual(['entries', 'meta', 'outbox', 'sections', 'snapshots']);
   });
 
   it('waits for a tab that holds the old version open, fails clearly if it never lets go, and opens once it does', async () => {
@@ -215,7 +217,7 @@ describe('failures', () => {
     // Chromium aborts a transaction that runs out of quota (requests fail with AbortError, transaction.error is a
     // QuotaExceededError); other engines have thrown it from put itself. fake-indexeddb has no quota, so inject both.
     proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
-      if (!armed || this.name !== 'history') return put.call(this, value, key);
+      if (!armed || this.name !== 'entries') return put.call(this, value, key);
       armed = false;
       if (mode === 'throw') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
       const req = put.call(this, value, key);

@@ -66,7 +66,7 @@ describe('createScratchpad on indexedDbStorage (fake-indexeddb)', () => {
     // fake-indexeddb has no quota: fail the history put the way Chromium does (transaction aborted, error Quota…).
     proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
       const req = put.call(this, value, key);
-      if (this.name === 'history') {
+      if (this.name === 'entries') {
         const tx = this.transaction as unknown as { _abort(name: string): void };
         req.addEventListener('success', () => tx._abort('QuotaExceededError'));
       }

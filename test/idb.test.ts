@@ -322,25 +322,89 @@ describe('indexedDbStorage: chains, snapshots and pruning', () => {
   });
 });
 
-describe('indexedDbStorage: outbox', () => {
-  it('returns pending ops in mutation order up to a limit and drops acknowledged ones', async () => {
+describe('indexedDbStorage: outbox and meta', () => {
+  it('returns pending ops in the order they were queued, across clients, and drops one client\'s acknowledged ops', async () => {
     const storage = await session();
-    for (let m = 1; m <= 5; m++) await storage.commit(append('s1', 'p', 's', m, { outbox: [op(m)] }));
-    expect((await storage.outbox.pending(3)).map((o) => o.mutationId)).toEqual([1, 2, 3]);
-    await storage.outbox.ack(3);
-    expect((await storage.outbox.pending(10)).map((o) => o.mutationId)).toEqual([4, 5]);
+    const other = (mutationId: number): SyncOp => ({ ...op(mutationId), clientId: 'c2' });
+    await storage.commit(append('s1', 'p', 's', 1, { outbox: [op(1)] }));
+    await storage.commit(append('s1', 'p', 's', 2, { outbox: [other(1), op(2)] }));
+    await storage.commit(append('s1', 'p', 's', 3, { outbox: [other(2), op(3)] }));
+    const ids = (ops: SyncOp[]): string[] => ops.map((o) => `${o.clientId}:${o.mutationId}`);
+    expect(ids(await storage.outbox.pending(10))).toEqual(['c1:1', 'c2:1', 'c1:2', 'c2:2', 'c1:3']);
+    expect(ids(await storage.outbox.pending(2))).toEqual(['c1:1', 'c2:1']);
     expect(await storage.outbox.pending(0)).toEqual([]);
-    await storage.outbox.ack(5);
-    expect(await storage.outbox.pending(10)).toEqual([]);
+    expect(await storage.outbox.count()).toBe(5);
+
+    await storage.outbox.ack('c1', 2);
+    expect(ids(await storage.outbox.pending(10))).toEqual(['c2:1', 'c2:2', 'c1:3']);
+    await storage.outbox.ack('c2', 5);
+    expect(ids(await storage.outbox.pending(10))).toEqual(['c1:3']);
+    expect(await storage.outbox.count()).toBe(1);
+    // Ops come back as they were queued, without bookkeeping fields.
+    expect(await storage.outbox.pending(1)).toEqual([op(3)]);
   });
 
-  it('refuses to overwrite a queued mutation id, and stores nothing of that batch', async () => {
+  it('refuses a mutation id queued twice by one client, and stores nothing of that batch', async () => {
     const storage = await session();
     await storage.commit(append('s1', 'p', 's', 1, { outbox: [op(1)] }));
     const error = await rejection(storage.commit(append('s1', 'p', 's', 2, { outbox: [op(1)] })));
     expect(error.code).toBe('CONFLICT');
     expect((await storage.loadSections())[0]?.version).toBe(1);
     expect(await storage.outbox.pending(10)).toEqual([op(1)]);
+  });
+
+  it('keeps small JSON values per session', async () => {
+    const name = uniqueName();
+    const factory = new IDBFactory();
+    const storage = await session('s1', name, factory);
+    const neighbour = await session('s2', name, factory);
+    expect(await storage.meta.get('cursor')).toBeUndefined();
+    await storage.meta.set('cursor', { seq: 42, at: 'x' });
+    await storage.meta.set('clientId', 'c-1');
+    await neighbour.meta.set('cursor', 7);
+    expect(await storage.meta.get('cursor')).toEqual({ seq: 42, at: 'x' });
+    expect(await storage.meta.get('clientId')).toBe('c-1');
+    expect(await neighbour.meta.get('cursor')).toBe(7);
+    // What comes back is what JSON makes of the value, as in memoryStorage.
+    await storage.meta.set('when', { at: new Date(0), gone: undefined });
+    expect(await storage.meta.get('when')).toEqual({ at: '1970-01-01T00:00:00.000Z' });
+    await storage.meta.set('clientId', undefined);
+    expect(await storage.meta.get('clientId')).toBeUndefined();
+
+    await storage.deleteSession();
+    expect(await storage.meta.get('cursor')).toBeUndefined();
+    expect(await neighbour.meta.get('cursor')).toBe(7);
+  });
+});
+
+describe('indexedDbStorage: rewriteSection', () => {
+  it('replaces history from a version on and puts the row, in one transaction', async () => {
+    const storage = await session();
+    for (let v = 1; v <= 5; v++) await storage.commit(append('s1', 'p', 's', v, { snapshots: v === 4 ? [prefix('p', 's', 4)] : [] }));
+    await storage.commit(append('s1', 'p', 'other', 1));
+    const server = (version: number) => entry('s1', 'p', 's', version, { agent: 'server', line: `server ${version}` });
+    await storage.rewriteSection({
+      record: row('p', 's', 4),
+      expectedVersion: 5,
+      fromVersion: 3,
+      entries: [server(3), server(4)],
+      snapshots: [full('p', 's', 4)],
+    });
+    expect(await storage.readEntries('p', 's', 1, 10)).toEqual([entry('s1', 'p', 's', 1), entry('s1', 'p', 's', 2), server(3), server(4)]);
+    expect(await storage.readSnapshots()).toEqual([full('p', 's', 4)]);
+    expect((await storage.loadSections()).map((r) => `${r.section}@${r.version}`)).toEqual(['other@1', 's@4']);
+  });
+
+  it('rejects CONFLICT when the stored row is not at the expected version, and changes nothing', async () => {
+    const storage = await session();
+    for (let v = 1; v <= 3; v++) await storage.commit(append('s1', 'p', 's', v));
+    const error = await rejection(
+      storage.rewriteSection({ record: row('p', 's', 2), expectedVersion: 2, fromVersion: 2, entries: [entry('s1', 'p', 's', 2, { line: 'x' })], snapshots: [] }),
+    );
+    expect(error.code).toBe('CONFLICT');
+    expect(error.details).toMatchObject({ expectedVersion: 2, actualVersion: 3 });
+    expect((await storage.readEntries('p', 's', 1, 10)).map((e) => e.version)).toEqual([1, 2, 3]);
+    expect((await storage.loadSections())[0]?.version).toBe(3);
   });
 });
 
@@ -359,7 +423,11 @@ describe('indexedDbStorage: close', () => {
       () => storage.prune([{ pad: 'p', section: 's', belowVersion: 1, snapshot: full('p', 's', 1) }]),
       () => storage.readSnapshots(),
       () => storage.outbox.pending(1),
-      () => storage.outbox.ack(1),
+      () => storage.outbox.ack('c1', 1),
+      () => storage.outbox.count(),
+      () => storage.meta.get('k'),
+      () => storage.meta.set('k', 1),
+      () => storage.rewriteSection({ record: row('p', 's', 1), expectedVersion: 0, fromVersion: 1, entries: [], snapshots: [] }),
       () => storage.deleteSession(),
     ];
     for (const call of calls) expect((await rejection(call())).code).toBe('CLOSED');

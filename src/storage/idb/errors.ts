@@ -36,7 +36,7 @@ export function toStorageError(error: unknown, where: string, transactionError?:
     case 'ConstraintError':
       return new ScratchpadError(
         'CONFLICT',
-        `${where}: a record of this change already exists (another tab wrote the same outbox mutation id)`,
+        `${where}: this sync client's mutation id is already queued in the outbox; nothing of the change was saved`,
         details,
         options,
       );

@@ -1,20 +1,27 @@
-import type { DBSchema, IDBPDatabase, IDBPObjectStore, IDBPTransaction, StoreNames } from 'idb';
+import { unwrap, type DBSchema, type IDBPDatabase, type IDBPObjectStore, type IDBPTransaction, type StoreNames } from 'idb';
+import { packEntry, unpackEntry, type PackedEntry } from '../../core/packed.js';
 import type { HistoryEntry, SectionRecord, SnapshotRecord } from '../../core/types.js';
 import type { SyncOp } from '../types.js';
 
 /**
- * Schema versions. Each step in `upgradeSchema` only adds to the one before, so a database left by any older version
- * of the library is migrated in place and keeps its data.
+ * Schema versions. `upgradeSchema` walks a database from whatever version it was left at up to this one, in place,
+ * keeping its data.
  *
- * 1. `sections`, `history` (with the session/time index) and `snapshots`.
- * 2. `history` gains the session/agent/time index, `snapshots` the full-snapshot-only index (backfilled from the rows
- *    that hold content), and the sync `outbox` store appears.
+ * 1. `sections`, `history` (whole `HistoryEntry` objects, keyed by their own fields, with a session/time index) and
+ *    `snapshots`.
+ * 2. History moves to `entries` in core's packed form (about a third of the bytes; see core/packed.ts) with a
+ *    session/agent/time index besides the session/time one; `snapshots` gains the full-snapshot-only index (backfilled
+ *    from the rows that hold content); the sync `outbox` (queue order across the clients of a session) and `meta`
+ *    stores appear.
  */
 export const SCHEMA_VERSION = 2;
 
 export type SectionKeyPath = [sessionId: string, pad: string, section: string];
 export type VersionKeyPath = [sessionId: string, pad: string, section: string, version: number];
-export type OutboxKeyPath = [sessionId: string, mutationId: number];
+export type MetaKeyPath = [sessionId: string, key: string];
+
+/** A queued sync op and its session. The store's key generator numbers ops in the order they were queued. */
+export type StoredOp = SyncOp & { readonly s: string };
 
 /**
  * A snapshot as stored. `fullKey` repeats the primary key and is set only when the row holds full content: IndexedDB
@@ -23,21 +30,41 @@ export type OutboxKeyPath = [sessionId: string, mutationId: number];
  */
 export type StoredSnapshot = SnapshotRecord & { fullKey?: VersionKeyPath };
 
+/**
+ * A history entry as stored: core's packed entry plus the session id, which the indexes need. Pad and section are in
+ * the key, and are read back from it.
+ */
+export type StoredEntry = PackedEntry & { readonly s: string };
+
 export interface ScratchpadDB extends DBSchema {
   /** Current section rows (tombstones included), keyed [sessionId, pad, section]; the row is a `SectionRecord`. */
   sections: { key: SectionKeyPath; value: SectionRecord };
-  /** One row per version, the `HistoryEntry` itself: its own fields form the key path. */
-  history: {
+  /** One row per version, keyed [sessionId, pad, section, version]. */
+  entries: {
     key: VersionKeyPath;
-    value: HistoryEntry;
+    value: StoredEntry;
     indexes: { bySessionTime: [string, number]; bySessionAgentTime: [string, string, number] };
   };
   snapshots: { key: VersionKeyPath; value: StoredSnapshot; indexes: { full: VersionKeyPath } };
-  outbox: { key: OutboxKeyPath; value: SyncOp };
+  /**
+   * Keyed by an auto-incremented number (queue order, whatever the client); `bySession` lists a session's ops in that
+   * order, `byClient` (unique) finds one client's ops by mutation id and refuses a mutation id queued twice.
+   */
+  outbox: { key: number; value: StoredOp; indexes: { bySession: string; byClient: [string, string, number] } };
+  /** Small JSON values per session (sync client id, pull cursor), stored as JSON text. */
+  meta: { key: MetaKeyPath; value: string };
 }
 
 export type Store = StoreNames<ScratchpadDB>;
-export const ALL_STORES: readonly Store[] = ['sections', 'history', 'snapshots', 'outbox'];
+export const ALL_STORES: readonly Store[] = ['sections', 'entries', 'snapshots', 'outbox', 'meta'];
+
+export function toStoredEntry(sessionId: string, entry: HistoryEntry): StoredEntry {
+  return { s: sessionId, ...packEntry(entry) };
+}
+
+export function fromStoredEntry(stored: StoredEntry, key: VersionKeyPath): HistoryEntry {
+  return unpackEntry(stored, key[0], key[1], key[2]);
+}
 
 /** Runs inside idb's `upgrade`; only IndexedDB requests may be awaited here. */
 export function upgradeSchema(
@@ -46,37 +73,62 @@ export function upgradeSchema(
   tx: IDBPTransaction<ScratchpadDB, Store[], 'versionchange'>,
 ): void {
   if (oldVersion < 1) {
+    // Version 1 also had `history`; a new database goes straight to its replacement below.
     db.createObjectStore('sections');
-    const history = db.createObjectStore('history', { keyPath: ['sessionId', 'pad', 'section', 'version'] });
-    history.createIndex('bySessionTime', ['sessionId', 'timestamp']);
     db.createObjectStore('snapshots');
   }
   if (oldVersion < 2) {
-    tx.objectStore('history').createIndex('bySessionAgentTime', ['sessionId', 'agent', 'timestamp']);
+    const entries = db.createObjectStore('entries');
+    entries.createIndex('bySessionTime', ['s', 't']);
+    entries.createIndex('bySessionAgentTime', ['s', 'a', 't']);
     const snapshots = tx.objectStore('snapshots');
     snapshots.createIndex('full', 'fullKey');
-    db.createObjectStore('outbox');
+    const outbox = db.createObjectStore('outbox', { autoIncrement: true });
+    outbox.createIndex('bySession', 's');
+    outbox.createIndex('byClient', ['s', 'clientId', 'mutationId'], { unique: true });
+    db.createObjectStore('meta');
     if (oldVersion >= 1) {
-      // Version 1 rows carry no fullKey; without it the full snapshots would be invisible to the new index.
-      void backfillFullKeys(snapshots).catch(() => {
-        try {
-          tx.abort();
-        } catch {
-          // Already finished: the open request reports the failure.
-        }
-      });
+      // Settles inside the last request's success event, while the upgrade transaction is still active.
+      void Promise.all([repackHistory(unwrap(tx), entries), backfillFullKeys(snapshots)]).then(
+        () => unwrap(db).deleteObjectStore('history'),
+        () => {
+          try {
+            tx.abort();
+          } catch {
+            // Already finished: the open request reports the failure.
+          }
+        },
+      );
     }
   }
 }
 
-async function backfillFullKeys(
-  snapshots: IDBPObjectStore<ScratchpadDB, Store[], 'snapshots', 'versionchange'>,
-): Promise<void> {
+/** Version 1 kept whole entries in `history`; copy them into `entries` packed, one cursor step at a time. */
+async function repackHistory(tx: IDBTransaction, entries: IDBPObjectStore<ScratchpadDB, Store[], 'entries', 'versionchange'>): Promise<void> {
+  const history = tx.objectStore('history');
+  await new Promise<void>((resolve, reject) => {
+    const request = history.openCursor();
+    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      const cursor = request.result;
+      if (!cursor) {
+        resolve();
+        return;
+      }
+      const entry = cursor.value as HistoryEntry;
+      void entries.put(toStoredEntry(entry.sessionId, entry), [entry.sessionId, entry.pad, entry.section, entry.version]).catch(reject);
+      cursor.continue();
+    };
+  });
+}
+
+async function backfillFullKeys(snapshots: IDBPObjectStore<ScratchpadDB, Store[], 'snapshots', 'versionchange'>): Promise<void> {
   let cursor = await snapshots.openCursor();
   while (cursor) {
-    const value = cursor.value as StoredSnapshot;
+    const value = cursor.value;
+    // Version 1 rows carry no fullKey; without it the full snapshots would be invisible to the new index.
     if (value.content !== undefined && value.fullKey === undefined) {
-      await cursor.update({ ...value, fullKey: cursor.primaryKey as VersionKeyPath });
+      await cursor.update({ ...value, fullKey: cursor.primaryKey });
     }
     cursor = await cursor.continue();
   }

@@ -1,32 +1,38 @@
-import type { IDBPIndex, IDBPTransaction } from 'idb';
+import type { IDBPIndex, IDBPObjectStore, IDBPTransaction } from 'idb';
 import { ScratchpadError } from '../../core/errors.js';
 import type { HistoryEntry, HistoryQuery, SectionRecord, SnapshotRecord } from '../../core/types.js';
 import { compareEntries } from '../query.js';
-import type { ChainRead, CommitBatch, PruneRequest, SectionKey, SessionStorage, SyncOp } from '../types.js';
+import type { ChainRead, CommitBatch, PruneRequest, SectionKey, SectionRewrite, SessionStorage, SyncOp } from '../types.js';
 import type { ChangeChannel } from './channel.js';
 import type { Connection } from './connection.js';
 import { toStorageError } from './errors.js';
 import {
+  fromStoredEntry,
   fromStoredSnapshot,
   padRange,
   sectionRange,
   sessionRange,
+  toStoredEntry,
   toStoredSnapshot,
   versionRange,
   type ScratchpadDB,
   type SectionKeyPath,
   type Store,
+  type StoredEntry,
+  type StoredOp,
   type VersionKeyPath,
 } from './schema.js';
 
 type Tx<Mode extends IDBTransactionMode> = IDBPTransaction<ScratchpadDB, Store[], Mode>;
-type HistoryIndex = IDBPIndex<ScratchpadDB, Store[], 'history', 'bySessionTime' | 'bySessionAgentTime', 'readonly'>;
+type HistoryIndex = IDBPIndex<ScratchpadDB, Store[], 'entries', 'bySessionTime' | 'bySessionAgentTime', 'readonly'>;
+type EntryStore = IDBPObjectStore<ScratchpadDB, Store[], 'entries', 'readonly'>;
 
 const ignore = (): void => undefined;
 
 /** One session's view of an IndexedDB database. Every method is one transaction. */
 export class IdbSessionStorage implements SessionStorage {
   readonly outbox: SessionStorage['outbox'];
+  readonly meta: SessionStorage['meta'];
   private closed = false;
   private readonly unsubscribers = new Set<() => void>();
 
@@ -39,7 +45,12 @@ export class IdbSessionStorage implements SessionStorage {
   ) {
     this.outbox = {
       pending: (limit) => this.pendingOps(limit),
-      ack: (upToMutationId) => this.ackOps(upToMutationId),
+      ack: (clientId, upToMutationId) => this.ackOps(clientId, upToMutationId),
+      count: () => this.read(['outbox'], (tx) => tx.objectStore('outbox').index('bySession').count(this.sessionId)),
+    };
+    this.meta = {
+      get: (key) => this.getMeta(key),
+      set: (key, value) => this.setMeta(key, value),
     };
   }
 
@@ -51,7 +62,7 @@ export class IdbSessionStorage implements SessionStorage {
     const outbox = batch.outbox ?? [];
     const stores: Store[] = [];
     if (batch.sections.length > 0) stores.push('sections');
-    if (batch.entries.length > 0) stores.push('history');
+    if (batch.entries.length > 0) stores.push('entries');
     if (batch.snapshots.length > 0) stores.push('snapshots');
     if (outbox.length > 0) stores.push('outbox');
     if (stores.length === 0) return;
@@ -59,6 +70,7 @@ export class IdbSessionStorage implements SessionStorage {
 
     await this.write(stores, (tx) => {
       let conflict: ScratchpadError | undefined;
+      const checks: Promise<void>[] = [];
       const track = (request: Promise<unknown>): void => {
         request.catch(ignore);
       };
@@ -72,11 +84,7 @@ export class IdbSessionStorage implements SessionStorage {
           const check = sections.get(key).then((row) => {
             const actualVersion = row?.version ?? 0;
             if (actualVersion === expectedVersion || conflict) return;
-            conflict = new ScratchpadError(
-              'CONFLICT',
-              `'${record.pad}.${record.section}' is at version ${actualVersion} in storage, not ${expectedVersion}: another tab or scratchpad wrote it first`,
-              { pad: record.pad, section: record.section, expectedVersion, actualVersion, storage: this.where },
-            );
+            conflict = conflictError(record.pad, record.section, expectedVersion, actualVersion, this.where);
             try {
               tx.abort();
             } catch {
@@ -84,15 +92,13 @@ export class IdbSessionStorage implements SessionStorage {
             }
           });
           track(check);
+          checks.push(check);
           track(sections.put(record, key));
         }
       }
       if (batch.entries.length > 0) {
-        const history = tx.objectStore('history');
-        for (const entry of batch.entries) {
-          // The key path reads sessionId from the entry: an entry of another session must not land in this one.
-          track(history.put(entry.sessionId === sid ? entry : { ...entry, sessionId: sid }));
-        }
+        const entries = tx.objectStore('entries');
+        for (const entry of batch.entries) track(entries.put(toStoredEntry(sid, entry), [sid, entry.pad, entry.section, entry.version]));
       }
       if (batch.snapshots.length > 0) {
         const snapshots = tx.objectStore('snapshots');
@@ -103,10 +109,12 @@ export class IdbSessionStorage implements SessionStorage {
       }
       if (outbox.length > 0) {
         const store = tx.objectStore('outbox');
-        // add, not put: a mutation id already queued (by another tab of the same client) must never be overwritten.
-        for (const op of outbox) track(store.add(op, [sid, op.mutationId]));
+        // The unique byClient index refuses a (client, mutation id) queued twice: the batch aborts, nothing is lost.
+        for (const op of outbox) track(store.add({ ...op, s: sid }));
       }
-      return () => conflict;
+      // Settles while the transaction is still active (in the last check's success event), so that write() can
+      // still abort or commit it.
+      return Promise.all(checks).then(() => conflict);
     });
 
     const changed = new Map<string, SectionKey>();
@@ -123,10 +131,10 @@ export class IdbSessionStorage implements SessionStorage {
     const sid = this.sessionId;
     const inTime = (e: HistoryEntry): boolean => e.timestamp >= lo && e.timestamp <= hi;
 
-    return this.read(['history'], async (tx) => {
-      const store = tx.objectStore('history');
+    return this.read(['entries'], async (tx) => {
+      const store = tx.objectStore('entries');
       if (pad !== undefined && section !== undefined) {
-        const rows = await store.getAll(sectionRange(sid, pad, section));
+        const rows = await sectionEntries(store, sid, pad, section, sectionRange(sid, pad, section));
         return finish(rows.filter((e) => inTime(e) && (agent === undefined || e.agent === agent)), order, limit);
       }
       if (agent !== undefined) {
@@ -138,8 +146,9 @@ export class IdbSessionStorage implements SessionStorage {
         return scanIndex(store.index('bySessionAgentTime'), range, order, limit, filter);
       }
       if (pad !== undefined) {
-        const rows = await store.getAll(padRange(sid, pad));
-        return finish(rows.filter(inTime), order, limit);
+        const range = padRange(sid, pad);
+        const [values, keys] = await Promise.all([store.getAll(range), store.getAllKeys(range)]);
+        return finish(zip(values, keys).filter(inTime), order, limit);
       }
       const range = IDBKeyRange.bound([sid, lo], [sid, hi]);
       const filter = section === undefined ? undefined : (e: HistoryEntry): boolean => e.section === section;
@@ -149,12 +158,12 @@ export class IdbSessionStorage implements SessionStorage {
 
   readEntries(pad: string, section: string, from: number, to: number): Promise<HistoryEntry[]> {
     const range = versionRange(this.sessionId, pad, section, from, to);
-    return this.read(['history'], async (tx) => (range ? tx.objectStore('history').getAll(range) : []));
+    return this.read(['entries'], async (tx) => (range ? sectionEntries(tx.objectStore('entries'), this.sessionId, pad, section, range) : []));
   }
 
   readChain(pad: string, section: string, upTo: number): Promise<ChainRead> {
     const sid = this.sessionId;
-    return this.read(['sections', 'history', 'snapshots'], async (tx) => {
+    return this.read(['sections', 'entries', 'snapshots'], async (tx) => {
       const snapshots = tx.objectStore('snapshots');
       const below = versionRange(sid, pad, section, -Infinity, upTo);
       const cursor = below ? await snapshots.openCursor(below, 'prev') : null;
@@ -168,7 +177,7 @@ export class IdbSessionStorage implements SessionStorage {
         else current = await tx.objectStore('sections').get([sid, pad, section]);
       }
       const entriesRange = versionRange(sid, pad, section, anchor?.version ?? 0, upTo, true);
-      const entries = entriesRange ? await tx.objectStore('history').getAll(entriesRange) : [];
+      const entries = entriesRange ? await sectionEntries(tx.objectStore('entries'), sid, pad, section, entriesRange) : [];
       return { anchor, resolvedBy, current, entries };
     });
   }
@@ -176,8 +185,8 @@ export class IdbSessionStorage implements SessionStorage {
   async prune(requests: readonly PruneRequest[]): Promise<void> {
     if (requests.length === 0) return;
     const sid = this.sessionId;
-    await this.write(['history', 'snapshots'], (tx) => {
-      const history = tx.objectStore('history');
+    await this.write(['entries', 'snapshots'], (tx) => {
+      const history = tx.objectStore('entries');
       const snapshots = tx.objectStore('snapshots');
       for (const { pad, section, belowVersion, snapshot } of requests) {
         const range = versionRange(sid, pad, section, -Infinity, belowVersion, false, true);
@@ -208,16 +217,59 @@ export class IdbSessionStorage implements SessionStorage {
   }
 
   async deleteSession(): Promise<void> {
-    const range = sessionRange(this.sessionId);
+    const sid = this.sessionId;
+    const range = sessionRange(sid);
     let removed: SectionKeyPath[] = [];
-    await this.write(['sections', 'history', 'snapshots', 'outbox'], async (tx) => {
+    await this.write(['sections', 'entries', 'snapshots', 'outbox', 'meta'], async (tx) => {
       // Read the keys in the same transaction as the delete, so the other tabs hear of exactly what was removed.
       const keys = tx.objectStore('sections').getAllKeys(range);
-      for (const store of ['sections', 'history', 'snapshots', 'outbox'] as const) tx.objectStore(store).delete(range).catch(ignore);
+      for (const store of ['sections', 'entries', 'snapshots', 'meta'] as const) tx.objectStore(store).delete(range).catch(ignore);
+      const outbox = tx.objectStore('outbox');
+      const ops = await outbox.index('bySession').getAllKeys(sid);
+      for (const key of ops) outbox.delete(key).catch(ignore);
       removed = await keys;
       return undefined;
     });
-    this.channel.post({ sessionId: this.sessionId, sections: removed.map(([, pad, section]) => ({ pad, section })) });
+    this.channel.post({ sessionId: sid, sections: removed.map(([, pad, section]) => ({ pad, section })) });
+  }
+
+  /**
+   * Replaces a section's history from `fromVersion` on and puts its row, after checking the stored version, in one
+   * transaction (sync adopting the server's numbering).
+   */
+  async rewriteSection(change: SectionRewrite): Promise<void> {
+    const sid = this.sessionId;
+    const { record, expectedVersion, fromVersion } = change;
+    const key: SectionKeyPath = [sid, record.pad, record.section];
+    await this.write(['sections', 'entries', 'snapshots'], (tx) => {
+      const sections = tx.objectStore('sections');
+      const entries = tx.objectStore('entries');
+      const snapshots = tx.objectStore('snapshots');
+      let conflict: ScratchpadError | undefined;
+      const check = sections.get(key).then((row) => {
+        const actualVersion = row?.version ?? 0;
+        if (actualVersion === expectedVersion) return;
+        conflict = conflictError(record.pad, record.section, expectedVersion, actualVersion, this.where);
+        try {
+          tx.abort();
+        } catch {
+          // Already aborting; the conflict is still the reason.
+        }
+      });
+      check.catch(ignore);
+      const stale = versionRange(sid, record.pad, record.section, fromVersion, Infinity);
+      if (stale) {
+        entries.delete(stale).catch(ignore);
+        snapshots.delete(stale).catch(ignore);
+      }
+      for (const entry of change.entries) entries.put(toStoredEntry(sid, entry), [sid, entry.pad, entry.section, entry.version]).catch(ignore);
+      for (const snapshot of change.snapshots) {
+        snapshots.put(toStoredSnapshot(sid, snapshot), [sid, snapshot.pad, snapshot.section, snapshot.version]).catch(ignore);
+      }
+      sections.put(record, key).catch(ignore);
+      return check.then(() => conflict);
+    });
+    this.channel.post({ sessionId: sid, sections: [{ pad: record.pad, section: record.section }] });
   }
 
   close(): void {
@@ -231,14 +283,36 @@ export class IdbSessionStorage implements SessionStorage {
 
   private pendingOps(limit: number): Promise<SyncOp[]> {
     if (!(limit > 0)) return this.empty([]);
-    return this.read(['outbox'], (tx) => tx.objectStore('outbox').getAll(sessionRange(this.sessionId), Math.floor(limit)));
+    const count = Math.min(Math.floor(limit), 2 ** 32 - 1);
+    return this.read(['outbox'], async (tx) => {
+      const ops = await tx.objectStore('outbox').index('bySession').getAll(this.sessionId, count);
+      return ops.map(({ s: _session, ...op }: StoredOp) => op);
+    });
   }
 
-  private async ackOps(upToMutationId: number): Promise<void> {
+  private async ackOps(clientId: string, upToMutationId: number): Promise<void> {
     if (Number.isNaN(upToMutationId)) return;
-    const range = IDBKeyRange.bound([this.sessionId, -Infinity], [this.sessionId, upToMutationId]);
-    await this.write(['outbox'], (tx) => {
-      tx.objectStore('outbox').delete(range).catch(ignore);
+    const range = IDBKeyRange.bound([this.sessionId, clientId, -Infinity], [this.sessionId, clientId, upToMutationId]);
+    await this.write(['outbox'], async (tx) => {
+      const outbox = tx.objectStore('outbox');
+      for (const key of await outbox.index('byClient').getAllKeys(range)) outbox.delete(key).catch(ignore);
+      return undefined;
+    });
+  }
+
+  private getMeta(key: string): Promise<unknown> {
+    return this.read(['meta'], async (tx) => {
+      const text = await tx.objectStore('meta').get([this.sessionId, key]);
+      return text === undefined ? undefined : (JSON.parse(text) as unknown);
+    });
+  }
+
+  private async setMeta(key: string, value: unknown): Promise<void> {
+    // Kept as JSON text, like memoryStorage: what comes back is what JSON makes of the value, in every adapter.
+    const text = JSON.stringify(value) as string | undefined;
+    await this.write(['meta'], (tx) => {
+      const store = tx.objectStore('meta');
+      (text === undefined ? store.delete([this.sessionId, key]) : store.put(text, [this.sessionId, key])).catch(ignore);
       return undefined;
     });
   }
@@ -265,20 +339,19 @@ export class IdbSessionStorage implements SessionStorage {
 
   /**
    * A readwrite transaction that settles with `tx.done`: the promise resolves only once everything is committed.
-   * `body` queues requests and returns either nothing or a function telling, once the transaction has ended, which
-   * error of its own (a conflict) caused an abort. Only IndexedDB requests are awaited inside.
+   * `body` queues requests and may resolve to an error of its own (a conflict) for which it has aborted the
+   * transaction. Only IndexedDB requests are awaited inside. Once `body` is through, `commit()` tells IndexedDB that
+   * nothing more is coming, so it commits as soon as the queued requests are done instead of waiting for their results
+   * to reach this thread first.
    */
-  private async write(
-    stores: Store[],
-    body: (tx: Tx<'readwrite'>) => (() => ScratchpadError | undefined) | undefined | Promise<undefined>,
-  ): Promise<void> {
+  private async write(stores: Store[], body: (tx: Tx<'readwrite'>) => Promise<ScratchpadError | undefined> | undefined): Promise<void> {
     this.assertOpen();
     const tx = await this.connection.transaction(stores, 'readwrite');
-    let reason: (() => ScratchpadError | undefined) | undefined;
+    let own: ScratchpadError | undefined;
     let failure: unknown;
     try {
-      const result = await body(tx);
-      if (typeof result === 'function') reason = result;
+      own = await body(tx);
+      if (!own) tx.commit?.();
     } catch (error) {
       failure = error;
       try {
@@ -292,12 +365,19 @@ export class IdbSessionStorage implements SessionStorage {
     } catch (error) {
       // The transaction's own error is the root cause (a failed request, the quota at commit); a synchronous throw
       // while queueing (TransactionInactiveError after that abort) is only its consequence.
-      throw reason?.() ?? toStorageError(tx.error ?? failure ?? error, this.where, tx.error);
+      throw own ?? toStorageError(tx.error ?? failure ?? error, this.where, tx.error);
     }
     if (failure !== undefined) throw toStorageError(failure, this.where, tx.error);
-    const own = reason?.();
     if (own) throw own;
   }
+}
+
+function conflictError(pad: string, section: string, expectedVersion: number, actualVersion: number, where: string): ScratchpadError {
+  return new ScratchpadError(
+    'CONFLICT',
+    `'${pad}.${section}' is at version ${actualVersion} in storage, not ${expectedVersion}: another tab or scratchpad wrote it first`,
+    { pad, section, expectedVersion, actualVersion, storage: where },
+  );
 }
 
 function finish(rows: HistoryEntry[], order: 'asc' | 'desc', limit: number | undefined): HistoryEntry[] {
@@ -318,18 +398,29 @@ async function scanIndex(
   filter: ((entry: HistoryEntry) => boolean) | undefined,
 ): Promise<HistoryEntry[]> {
   const max = limit === undefined ? undefined : Math.floor(limit);
-  if (max === undefined) {
-    const rows = await index.getAll(range);
+  if (max === undefined || (!filter && order === 'asc')) {
+    // Values and primary keys of one range in one transaction come back in the same order.
+    const [values, keys] = await Promise.all([index.getAll(range, max), index.getAllKeys(range, max)]);
+    const rows = zip(values, keys);
     const kept = filter ? rows.filter(filter) : rows;
     return order === 'desc' ? kept.reverse() : kept;
   }
-  if (!filter && order === 'asc') return index.getAll(range, max);
   const rows: HistoryEntry[] = [];
   let cursor = await index.openCursor(range, order === 'desc' ? 'prev' : 'next');
   while (cursor) {
-    if (!filter || filter(cursor.value)) rows.push(cursor.value);
+    const entry = fromStoredEntry(cursor.value, cursor.primaryKey);
+    if (!filter || filter(entry)) rows.push(entry);
     if (rows.length >= max) break;
     cursor = await cursor.continue();
   }
   return rows;
+}
+
+function zip(values: readonly StoredEntry[], keys: readonly VersionKeyPath[]): HistoryEntry[] {
+  return values.map((value, i) => fromStoredEntry(value, keys[i] as VersionKeyPath));
+}
+
+/** Entries of one section: pad and section are known, so the keys need not be read. */
+async function sectionEntries(store: EntryStore, sessionId: string, pad: string, section: string, range: IDBKeyRange): Promise<HistoryEntry[]> {
+  return (await store.getAll(range)).map((value) => fromStoredEntry(value, [sessionId, pad, section, value.v]));
 }
