@@ -60,9 +60,11 @@ describe('runMcpCommand', () => {
 
   it('builds the scratchpad with httpSync({ url, token }) when the sync entry has it', async () => {
     const calls: unknown[] = [];
-    // Only the wiring is under test: an adapter that never answers keeps the scratchpad from depending on its shape.
-    const never = (): Promise<never> => new Promise<never>(() => {});
-    const adapter = { push: never, pull: never } as unknown as SyncAdapter;
+    // An empty server: nothing to pull, every push accepted.
+    const adapter: SyncAdapter = {
+      push: async (request) => ({ lastMutationId: request.ops.at(-1)?.mutationId ?? 0, results: [] }),
+      pull: async () => ({ cursor: '0', entries: [], sections: [], lastMutationId: 0, more: false }),
+    };
     const httpSync = (options: unknown): SyncAdapter => {
       calls.push(options);
       return adapter;

@@ -133,8 +133,11 @@ export async function runMcpCommand(argv: readonly string[], io: McpCommandIO = 
         process.off('SIGTERM', onSignal);
       }
       await mcp.close().catch(() => {});
-      // With sync, pending changes should reach the server before the process goes; without it, nothing waits.
-      await flushWithin(sp, sync === undefined ? 0 : 5_000, say);
+      // With sync, changes not yet pushed should reach the server before the process goes, within reason: an
+      // unreachable server must not keep the host waiting. With nothing pending there is nothing to wait for (a flush
+      // would also pull, which is of no use to a process that is leaving).
+      if (sync === undefined) await flushWithin(sp, 0, say);
+      else if (sp.syncStatus.pending > 0) await flushWithin(sp, 5_000, say);
       sp.close();
       resolve(code);
     };
