@@ -276,9 +276,27 @@ describe('resources over MCP', () => {
 
   it('stops watching the scratchpad once closed', async () => {
     const sp = scratchpad();
+    // Count the store listeners the server holds.
+    let listeners = 0;
+    const subscribe = sp.store.subscribe.bind(sp.store);
+    sp.store.subscribe = (listener) => {
+      listeners++;
+      const unsubscribe = subscribe(listener);
+      return () => {
+        listeners--;
+        unsubscribe();
+      };
+    };
     const { mcp, client } = await connect(sp);
+    expect(listeners).toBe(1);
     await client.subscribeResource({ uri: padUri('p') });
     await mcp.close();
+    expect(listeners).toBe(0);
+    // The same when the client goes away first.
+    const other = await connect(sp);
+    expect(listeners).toBe(1);
+    await other.client.close();
+    expect(listeners).toBe(0);
     // Writing after the close must neither throw nor try to send on the closed transport.
     await sp.write('p', 's', 'after close');
     expect(sp.read('p', 's')).toBe('after close');

@@ -283,7 +283,9 @@ export function createMcpServer(sp: Scratchpad, options: McpServerOptions = {}):
     sending.catch((error: unknown) => server.onerror?.(error instanceof Error ? error : new Error(String(error))));
   }
 
+  // Reached twice on an explicit close (close(), then the transport's onclose): once is enough.
   const stop = (): void => {
+    if (closed) return;
     closed = true;
     unsubscribe();
   };
