@@ -1,0 +1,78 @@
+import { useState } from 'react';
+import { useScratchpad, useSyncStatus } from './lib.js';
+import { download } from './download.js';
+import { clearWorkflow } from './workflow.js';
+import { WORKFLOW_KEY } from './settings.js';
+import type { WorkflowHandle } from './use-workflow.js';
+
+export function Header({ workflow, onReset }: { workflow: WorkflowHandle; onReset: () => void }) {
+  const sp = useScratchpad();
+  const sync = useSyncStatus();
+  const [resetting, setResetting] = useState(false);
+  const [storageKind, storageName] = splitStorage(sp.storageName);
+
+  async function reset(): Promise<void> {
+    if (!confirm('Delete every pad, section and version of this demo, in every tab?')) return;
+    setResetting(true);
+    workflow.pause();
+    try {
+      await sp.deleteSession();
+      clearWorkflow(WORKFLOW_KEY);
+    } finally {
+      setResetting(false);
+      onReset();
+    }
+  }
+
+  return (
+    <header className="demo-header">
+      <div className="demo-brand">
+        <span className="demo-logo" aria-hidden="true">
+          <svg viewBox="0 0 32 32" width="32" height="32">
+            <rect width="32" height="32" rx="8" fill="currentColor" />
+            <path d="M9 10h14M9 16h10M9 22h12" stroke="white" strokeWidth="2.5" strokeLinecap="round" />
+          </svg>
+        </span>
+        <div>
+          <h1 className="demo-title">Scratchpad Store</h1>
+          <p className="demo-subtitle">Four agents and you, writing to shared scratchpads with full history</p>
+        </div>
+      </div>
+      <div className="demo-status">
+        <span className="demo-pill" title={sp.storageName} data-testid="storage">
+          <span className="demo-pill-label">Storage</span>
+          {storageKind}
+          {storageName ? <span className="demo-pill-detail">{storageName}</span> : null}
+        </span>
+        <span className={`demo-pill demo-pill--sync-${sync.state}`} data-testid="sync" title={sync.lastError}>
+          <span className="demo-pill-label">Sync</span>
+          {sync.state === 'idle' && sync.pending === 0 ? 'local only' : sync.state}
+          {sync.pending > 0 ? <span className="demo-pill-detail">{sync.pending} pending</span> : null}
+        </span>
+      </div>
+      <div className="demo-actions">
+        <button type="button" className="sp-button" onClick={() => void exportJson()}>
+          Export JSON
+        </button>
+        <button type="button" className="sp-button" onClick={() => download(`scratchpad-${sp.sessionId}.md`, sp.render(), 'text/markdown')}>
+          Export Markdown
+        </button>
+        <button type="button" className="sp-button demo-danger" disabled={resetting} onClick={() => void reset()}>
+          Reset
+        </button>
+      </div>
+    </header>
+  );
+
+  async function exportJson(): Promise<void> {
+    const snapshot = await sp.exportJSON();
+    download(`scratchpad-${sp.sessionId}.json`, JSON.stringify(snapshot, null, 2), 'application/json');
+  }
+}
+
+/** 'indexeddb:scratchpad-demo' → ['IndexedDB', 'scratchpad-demo']. */
+function splitStorage(name: string): [string, string] {
+  const [kind = name, ...rest] = name.split(':');
+  const label = kind === 'indexeddb' ? 'IndexedDB' : kind === 'memory' ? 'In memory' : kind;
+  return [label, rest.join(':')];
+}
