@@ -45,6 +45,7 @@ export const scratchpadStyles = `
 .sp-heading { font-size: 0.8rem; font-weight: 650; letter-spacing: 0.06em; text-transform: uppercase; color: var(--sp-muted); margin: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .sp-muted { color: var(--sp-muted); }
 .sp-empty { color: var(--sp-muted); font-size: 0.9rem; margin: 0.75rem 0.25rem; line-height: 1.5; }
+.sp-empty-state { border: 1px dashed var(--sp-border); border-radius: var(--sp-radius); padding: 2.5rem 1.5rem; text-align: center; color: var(--sp-muted); line-height: 1.6; background: color-mix(in srgb, var(--sp-surface) 60%, transparent); }
 .sp-error { color: var(--sp-error); font-size: 0.875rem; margin: 0.5rem 0; }
 .sp-notice { background: var(--sp-notice-bg); color: var(--sp-notice-fg); font-size: 0.85rem; padding: 0.4rem 0.6rem; border-radius: 6px; margin: 0.5rem 0 0; }
 .sp-version { font-family: var(--sp-mono); font-size: 0.75rem; color: var(--sp-muted); background: var(--sp-surface-2); border-radius: 5px; padding: 0.05rem 0.35rem; white-space: nowrap; }

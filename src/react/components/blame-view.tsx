@@ -29,13 +29,12 @@ export function BlameView({ pad, section, emptyText = 'Nothing to blame: the sec
             const first = i === 0 || lines[i - 1]!.version !== line.version;
             return (
               <tr key={i} className={cx('sp-blame-row', first && 'sp-blame-row--first')} style={agentStyle(colorOf(line.agent))}>
-                <td className="sp-blame-who">
+                <td className="sp-blame-who" title={`${line.agent}, version ${line.version}, ${formatTime(line.timestamp)}`}>
                   {first ? (
                     <>
                       <AgentBadge agent={line.agent} />
-                      <span className="sp-version">v{line.version}</span>
-                      <time className="sp-time" dateTime={formatFullTime(line.timestamp)} title={formatFullTime(line.timestamp)}>
-                        {formatTime(line.timestamp)}
+                      <time className="sp-version" dateTime={formatFullTime(line.timestamp)}>
+                        v{line.version}
                       </time>
                     </>
                   ) : null}

@@ -19,6 +19,8 @@ export interface ScratchpadPanelProps {
   /** Let people edit and add sections and restore versions. Default true. */
   readonly editable?: boolean;
   readonly onRevert?: (result: WriteResult) => void;
+  /** Shown in place of the sections while the scratchpad has no pad. */
+  readonly emptyText?: ReactNode;
   readonly className?: string;
 }
 
@@ -28,7 +30,15 @@ type Tab = 'history' | 'blame';
  * The whole scratchpad in three columns: pads, the selected pad's sections (live, editable), and the history or blame
  * of the selected section (or the pad's history when no section is selected).
  */
-export function ScratchpadPanel({ user = 'user', agentFilter, initialPad, editable = true, onRevert, className }: ScratchpadPanelProps): ReactNode {
+export function ScratchpadPanel({
+  user = 'user',
+  agentFilter,
+  initialPad,
+  editable = true,
+  onRevert,
+  emptyText = 'The scratchpad is empty. Whatever agents or people write shows up here as it happens.',
+  className,
+}: ScratchpadPanelProps): ReactNode {
   const pads = usePads();
   const [chosenPad, setChosenPad] = useState<string | undefined>(initialPad);
   const [chosenSection, setChosenSection] = useState<string | undefined>(undefined);
@@ -86,7 +96,7 @@ export function ScratchpadPanel({ user = 'user', agentFilter, initialPad, editab
           />
         ) : null}
         {pad === undefined && adding === undefined ? (
-          <p className="sp-empty">The scratchpad is empty. Whatever agents or people write shows up here as it happens.</p>
+          <div className="sp-empty-state">{emptyText}</div>
         ) : null}
         <div className="sp-section-list">
           {pad === undefined
