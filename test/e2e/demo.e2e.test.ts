@@ -34,11 +34,11 @@ async function open(name: string): Promise<Page> {
   return p;
 }
 
-async function screenshot(p: Page, name: string, { panel = false } = {}): Promise<void> {
+async function screenshot(p: Page, name: string, { panel = false, fullPage = false } = {}): Promise<void> {
   // Scrolled so that the panel's three columns fill the window below the sticky header.
   if (panel) await p.evaluate(() => window.scrollTo(0, document.querySelector<HTMLElement>('.demo-filter')!.offsetTop - 84));
   else await p.evaluate(() => window.scrollTo(0, 0));
-  await p.screenshot({ path: `${ARTIFACTS}${name}.png`, animations: 'disabled' });
+  await p.screenshot({ path: `${ARTIFACTS}${name}.png`, animations: 'disabled', fullPage });
 }
 
 const sectionCard = (p: Page, name: string) => p.locator(`.sp-section[data-section="${name}"]`);
@@ -100,6 +100,10 @@ describe('demo app in Chromium', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Run the rest' }).click();
     await page.getByTestId('step-count').getByText('Workflow complete').waitFor({ timeout: 60_000 });
     expect(await page.locator('.demo-call--error').count()).toBe(0);
+    await page.getByRole('button', { name: 'Transcript (19)' }).click();
+    expect(await page.locator('.demo-transcript-all .demo-call').count()).toBe(19);
+    await screenshot(page, 'demo-transcript');
+    await page.getByRole('button', { name: 'Hide transcript' }).click();
     expect(await page.locator('.sp-pad-name').allTextContents()).toEqual(['output', 'plan', 'research', 'review']);
     await screenshot(page, 'demo-after-workflow');
   });
@@ -120,6 +124,7 @@ describe('demo app in Chromium', { timeout: 90_000 }, () => {
     await diff.locator('.sp-diff-row--add', { hasText: 'TODO: recommendation (cut for length)' }).waitFor();
     await diff.locator('.sp-diff-row--remove', { hasText: 'Plant 400 street trees' }).waitFor();
     await screenshot(page, 'demo-history-diff', { panel: true });
+    await screenshot(page, 'demo-overview', { fullPage: true });
 
     await page.getByRole('tab', { name: 'Blame' }).click();
     await page.locator('.sp-blame').waitFor();
@@ -148,6 +153,7 @@ describe('demo app in Chromium', { timeout: 90_000 }, () => {
     await editor.press('End');
     await editor.press('Control+End');
     await editor.pressSequentially('\n- Checked by a person too.');
+    await screenshot(page, 'demo-editing', { panel: true });
     await sectionCard(page, 'notes').getByRole('button', { name: 'Save as you' }).click();
     await contentOf(page, 'notes').getByText('- Checked by a person too.').waitFor();
     expect(await sectionCard(page, 'notes').locator('.sp-section-header .sp-agent').textContent()).toBe('you');
