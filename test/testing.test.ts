@@ -179,6 +179,28 @@ describe('replay', () => {
     expect(report.message).toContain('it was not an error when recorded, is one now');
   });
 
+  it('replays against a scratchpad seeded by an async factory, as the recorded run was', async () => {
+    const sp = createTestScratchpad();
+    await sp.write('plan', 'steps', '1. read\n', { agent: 'person' });
+    const tools = recordTools(createTools(sp, { agent: 'worker' }), { agent: 'worker', clock: sp.clock });
+    await tools.call('scratchpad_read', { pad: 'plan', section: 'steps' });
+    await tools.call('scratchpad_write', { pad: 'plan', section: 'steps', content: '2. write', mode: 'append', expected_version: 1 });
+
+    const seeded = await replay(tools.log, {
+      createScratchpad: async () => {
+        const fresh = createTestScratchpad();
+        await fresh.write('plan', 'steps', '1. read\n', { agent: 'person' });
+        return fresh;
+      },
+    });
+    expect(seeded).toMatchObject({ ok: true, calls: 2 });
+    expect(seeded.scratchpad.read('plan', 'steps')).toBe('1. read\n2. write');
+
+    // Without the seed the very first answer differs, and the report says so.
+    const unseeded = await replay(tools.log);
+    expect(unseeded).toMatchObject({ ok: false, calls: 0, divergence: { index: 0, tool: 'scratchpad_read', actual: { isError: true } } });
+  });
+
   it('assertReplay throws an AssertionError carrying both texts', async () => {
     const { log } = await recordSession();
     await expect(assertReplay(log)).resolves.toBeDefined();

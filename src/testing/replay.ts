@@ -5,8 +5,11 @@ import { parseToolLog, type ToolCallRecord } from './recorder.js';
 import { createTestScratchpad, isTestScratchpad } from './scratchpad.js';
 
 export interface ReplayOptions {
-  /** The fresh scratchpad to replay against. Default `createTestScratchpad()`. */
-  readonly createScratchpad?: () => Scratchpad;
+  /**
+   * The fresh scratchpad to replay against. Default `createTestScratchpad()`. May be async, to seed it with what the
+   * recorded run started from (writes made outside the recorded tools).
+   */
+  readonly createScratchpad?: () => Scratchpad | Promise<Scratchpad>;
   /** The tools of one agent. Default `createTools(sp, { agent })`; pass your own to replay with the same `allow`. */
   readonly createTools?: (sp: Scratchpad, agent: string) => Tools;
   /** The agent for calls recorded without one. Default 'agent'. */
@@ -46,7 +49,7 @@ export type ReplayReport =
  */
 export async function replay(log: readonly ToolCallRecord[] | string, options: ReplayOptions = {}): Promise<ReplayReport> {
   const calls = parseToolLog(typeof log === 'string' ? log : [...log]);
-  const sp = (options.createScratchpad ?? createTestScratchpad)();
+  const sp = await (options.createScratchpad ?? createTestScratchpad)();
   const make = options.createTools ?? ((scratchpad: Scratchpad, agent: string) => createTools(scratchpad, { agent }));
   const byAgent = new Map<string, Tools>();
 
