@@ -1,0 +1,120 @@
+import { parseArgs } from 'node:util';
+import { anyAuth, hmacAuth, tokenFileAuth, type Authenticator } from '../server/auth.js';
+import { createServer } from '../server/server.js';
+import { postgresStore } from '../server/sql/postgres.js';
+import { sqliteStore } from '../server/sql/sqlite.js';
+import type { ServerLimits, ServerStore } from '../server/types.js';
+import { UsageError, readSecret } from './args.js';
+
+export const SERVE_HELP = `Usage: scratchpad-store serve [options]
+
+Runs the reference sync server (HTTP API /v1/sessions/:id/{push,pull,snapshot}, /healthz).
+
+Storage (one of):
+  --db <file>              SQLite file, created if missing (default: ./scratchpad.db)
+  --postgres <url>         PostgreSQL connection string; several instances may share one database
+                           (or set SCRATCHPAD_POSTGRES_URL)
+
+Auth (at least one; a request must carry Authorization: Bearer <token>):
+  --tokens <file>          JSON file { "<token>": "<userId>" }, re-read when it changes
+  --secret-file <file>     file holding the HMAC secret (32+ characters) for tokens "<userId>.<signature>"
+  --secret <secret>        the HMAC secret itself (visible in the process list: prefer --secret-file
+                           or SCRATCHPAD_SECRET)
+
+Network:
+  --port <n>               default 8787 (or PORT)
+  --host <address>         default 127.0.0.1; 0.0.0.0 to listen on every interface
+  --cors <origins>         comma-separated allowed origins, or '*'; off by default
+
+Limits and retention:
+  --max-body <bytes>       request body limit (default: 6 × section limit + 1 MiB)
+  --max-ops <n>            ops per push (default 500)
+  --max-section <bytes>    section size limit (default 1048576)
+  --retention <duration>   drop history received longer ago than this, e.g. 30d, 12h (default: keep all)
+
+  -h, --help               this text
+
+Stops gracefully on SIGTERM or SIGINT: in-flight requests finish, then the database is closed.
+Make a token for a user with: scratchpad-store token --secret-file <file> <userId>
+`;
+
+export interface ServeHandle {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ServeHandle | undefined> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      db: { type: 'string' },
+      postgres: { type: 'string' },
+      tokens: { type: 'string' },
+      secret: { type: 'string' },
+      'secret-file': { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      cors: { type: 'string' },
+      'max-body': { type: 'string' },
+      'max-ops': { type: 'string' },
+      'max-section': { type: 'string' },
+      retention: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(SERVE_HELP);
+    return undefined;
+  }
+
+  const postgresUrl = values.postgres ?? env.SCRATCHPAD_POSTGRES_URL;
+  if (postgresUrl && values.db) throw new UsageError('Give either --db or --postgres, not both.');
+  const auth = buildAuth(values.tokens, readSecret(values.secret, values['secret-file'], env));
+  const limits: Partial<ServerLimits> = {
+    ...(values['max-body'] ? { maxBodyBytes: integer(values['max-body'], '--max-body') } : {}),
+    ...(values['max-ops'] ? { maxOpsPerPush: integer(values['max-ops'], '--max-ops') } : {}),
+    ...(values['max-section'] ? { maxSectionBytes: integer(values['max-section'], '--max-section') } : {}),
+  };
+  const port = integer(values.port ?? env.PORT ?? '8787', '--port');
+  const host = values.host ?? '127.0.0.1';
+  const cors = values.cors ? { origin: values.cors === '*' ? '*' : values.cors.split(',').map((o) => o.trim()).filter(Boolean) } : undefined;
+  const retention = values.retention ? { maxAgeMs: duration(values.retention) } : undefined;
+
+  const store: ServerStore = postgresUrl
+    ? await postgresStore({ connectionString: postgresUrl, limits })
+    : sqliteStore({ path: values.db ?? './scratchpad.db', limits });
+  const server = createServer({ store, auth, limits, ...(cors ? { cors } : {}), ...(retention ? { retention } : {}) });
+  let info;
+  try {
+    info = await server.listen(port, host);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  const where = postgresUrl ? 'postgres' : `sqlite ${values.db ?? './scratchpad.db'}`;
+  process.stdout.write(`scratchpad-store server listening on ${info.url} (${where})\n`);
+  return { url: info.url, close: () => server.close() };
+}
+
+function buildAuth(tokensFile: string | undefined, secret: string | undefined): Authenticator {
+  const authenticators: Authenticator[] = [];
+  if (tokensFile) authenticators.push(tokenFileAuth(tokensFile));
+  if (secret !== undefined) authenticators.push(hmacAuth(secret));
+  if (authenticators.length === 0) throw new UsageError('Give --tokens <file> and/or an HMAC secret (--secret-file, --secret or SCRATCHPAD_SECRET).');
+  return authenticators.length === 1 ? authenticators[0]! : anyAuth(...authenticators);
+}
+
+function integer(value: string, what: string): number {
+  if (!/^\d+$/.test(value)) throw new UsageError(`${what} must be a whole number, got ${JSON.stringify(value)}.`);
+  return Number(value);
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function duration(value: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  if (!match) throw new UsageError(`--retention must look like 30d, 12h, 90m, 60s or 500ms, got ${JSON.stringify(value)}.`);
+  return Number(match[1]) * UNITS[match[2]!]!;
+}
