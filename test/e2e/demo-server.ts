@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,7 +27,12 @@ export function freePort(): Promise<number> {
 /** Runs `npm start`'s script exactly as a newcomer would (build, then serve) and waits for the URL it prints. */
 export async function startDemo(): Promise<DemoServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['scripts/start.mjs', '--port', String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A build folder of its own: another run of the tests, or someone's `npm start`, may be using demo/dist right now.
+  const outDir = mkdtempSync(join(tmpdir(), 'scratchpad-demo-'));
+  const child = spawn(process.execPath, ['scripts/start.mjs', '--port', String(port), '--out-dir', outDir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -35,8 +43,11 @@ export async function startDemo(): Promise<DemoServer> {
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`npm start exited with ${code} before printing its URL:\n${output}`)));
+  }).catch((error: unknown) => {
+    rmSync(outDir, { recursive: true, force: true });
+    throw error;
   });
-  return { url, stop: () => stop(child) };
+  return { url, stop: () => stop(child).finally(() => rmSync(outDir, { recursive: true, force: true })) };
 }
 
 function stop(child: ChildProcess): Promise<void> {

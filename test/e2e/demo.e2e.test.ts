@@ -218,10 +218,15 @@ describe('demo app in Chromium', { timeout: 90_000 }, () => {
     await second.close();
   });
 
-  it('resets to an empty scratchpad', async () => {
+  it('resets to an empty scratchpad, in every tab', async () => {
+    const second = await open('tab 2');
+    await second.getByTestId('step-count').getByText('Workflow complete').waitFor();
     await page.getByRole('button', { name: 'Reset' }).click();
     await page.getByText('Nothing written yet').waitFor();
     expect(await page.getByTestId('step-count').textContent()).toBe('Step 1 of 19');
+    await second.getByText('Nothing written yet').waitFor();
+    expect(await second.getByTestId('step-count').textContent()).toBe('Step 1 of 19');
+    await second.close();
     await page.reload();
     await page.getByText('Nothing written yet').waitFor();
   });
