@@ -20,6 +20,7 @@ export function App() {
       <ScratchpadStyles />
       <ScratchpadProvider
         key={generation}
+        // Local only for now: when `npm start` also runs the reference sync server, add `sync: httpSync({ url })` here.
         options={{ sessionId: SESSION_ID, storage: indexedDbStorage({ name: DATABASE_NAME }) }}
         agentColors={AGENT_COLORS}
         fallback={<Loading />}

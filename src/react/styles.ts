@@ -5,7 +5,7 @@ import { createElement, type ReactNode } from 'react';
  * override any of them on `:root` or on a container. Kept as a string so that the package needs no CSS loader:
  * render `<ScratchpadStyles />` once, or put the string in a stylesheet of your own.
  */
-export const scratchpadStyles = `
+export const scratchpadStyles: string = `
 :root {
   --sp-font: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   --sp-mono: ui-monospace, "SFMono-Regular", "JetBrains Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace;
