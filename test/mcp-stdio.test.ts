@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ResourceUpdatedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScratchpad } from '../src/index.js';
+import { createServer, hmacAuth, signToken, sqliteStore } from '../src/server/index.js';
+import { httpSync } from '../src/sync/index.js';
 import { buildEntries, type Build } from './mcp-build.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -118,16 +122,66 @@ describe.each(entries)('the built MCP server over stdio ($name)', ({ viaCli }) =
     expect(bad.stdout).toBe('');
   });
 
-  it('checks --sync against the build: a clear error while the sync client is missing', async () => {
+  it('--sync with an unreachable server: serves anyway when the build has httpSync, a clear error when it has not', async () => {
     const syncEntry = build.entry('src/sync/index.ts');
     const syncBuilt = existsSync(syncEntry) && typeof ((await import(syncEntry)) as { httpSync?: unknown }).httpSync === 'function';
     const result = await runToEnd(command(viaCli, ['--sync', 'http://127.0.0.1:9', '--token', 't']));
     if (syncBuilt) {
       // With httpSync in the build the server starts; stdin is closed at once, so it stops again.
+      expect(result.stderr).toContain('could not reach the sync server yet');
       expect(result.stderr).toContain('synced with http://127.0.0.1:9');
+      expect(result.code).toBe(0);
     } else {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('sync is not available yet');
+    }
+  });
+});
+
+describe('the built MCP server synced to the reference server', () => {
+  it('pushes what an MCP client writes before it exits, and a second server on the same session serves it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scratchpad-mcp-sync-'));
+    const secret = 'mcp-sync-test-secret-0123456789abcdef';
+    const server = createServer({ store: sqliteStore({ path: join(dir, 'sync.db') }), auth: hmacAuth(secret), log: () => undefined });
+    const { url } = await server.listen(0);
+    const token = signToken('alice', secret);
+    const start = (host: string) => {
+      const [script, ...args] = command(hasCli, ['--session', 'shared', '--sync', url]);
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: [script!, ...args],
+        cwd: root,
+        stderr: 'pipe',
+        // The token through the environment, as the usage recommends.
+        env: { ...(process.env as Record<string, string>), SCRATCHPAD_TOKEN: token },
+      });
+      return { client: new Client({ name: host, version: '1.0.0' }), transport };
+    };
+    try {
+      const first = start('desktop-host');
+      await first.client.connect(first.transport);
+      const written = await first.client.callTool({ name: 'scratchpad_write', arguments: { pad: 'notes', section: 'todo', content: '- synced\n' } });
+      expect(written.isError).toBe(false);
+      // Closing stdin stops the server, which pushes its pending change before exiting.
+      await first.client.close();
+
+      const check = createScratchpad({ sessionId: 'shared', sync: httpSync({ url, token }) });
+      await check.ready;
+      await check.flush();
+      expect(check.get('notes', 'todo')).toMatchObject({ content: '- synced\n', updatedBy: 'desktop-host' });
+      check.close();
+
+      const second = start('cursor-host');
+      await second.client.connect(second.transport);
+      try {
+        const read = await second.client.readResource({ uri: 'scratchpad://notes/todo' });
+        expect(read.contents[0]).toMatchObject({ text: '- synced\n', _meta: { updatedBy: 'desktop-host' } });
+      } finally {
+        await second.client.close();
+      }
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

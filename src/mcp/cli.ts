@@ -36,6 +36,9 @@ export interface McpCommandIO {
   readonly loadSync?: () => Promise<unknown>;
 }
 
+/** How long to wait for the sync server when starting and when stopping. */
+const SYNC_WAIT_MS = 5_000;
+
 /** A mistake on the command line: reported with the usage, exit code 2. */
 class UsageError extends Error {}
 
@@ -117,6 +120,15 @@ export async function runMcpCommand(argv: readonly string[], io: McpCommandIO = 
     return 1;
   }
 
+  if (sync !== undefined) {
+    // Pull before serving, so that the host's first look shows what other devices wrote; later pulls arrive as
+    // resource notifications. An unreachable server is not fatal: the sync engine keeps retrying in the background.
+    const pulled = await flushWithin(sp, SYNC_WAIT_MS);
+    if (pulled.outcome !== 'done') {
+      say(`could not reach the sync server yet (${pulled.outcome === 'failed' ? pulled.message : `no answer in ${SYNC_WAIT_MS / 1000}s`}); serving and retrying in the background`);
+    }
+  }
+
   const mcp = createMcpServer(sp, options.agent === undefined ? {} : { agent: options.agent });
   mcp.server.onerror = (error) => say(`protocol error: ${error.message}`);
   const transport = new StdioServerTransport(stdin, stdout);
@@ -136,8 +148,11 @@ export async function runMcpCommand(argv: readonly string[], io: McpCommandIO = 
       // With sync, changes not yet pushed should reach the server before the process goes, within reason: an
       // unreachable server must not keep the host waiting. With nothing pending there is nothing to wait for (a flush
       // would also pull, which is of no use to a process that is leaving).
-      if (sync === undefined) await flushWithin(sp, 0, say);
-      else if (sp.syncStatus.pending > 0) await flushWithin(sp, 5_000, say);
+      if (sync === undefined || sp.syncStatus.pending > 0) {
+        const flushed = await flushWithin(sp, sync === undefined ? 0 : SYNC_WAIT_MS);
+        if (flushed.outcome === 'failed') say(`could not save the last changes: ${flushed.message}`);
+        if (flushed.outcome === 'timeout') say(`gave up waiting for sync after ${SYNC_WAIT_MS / 1000}s; changes not yet pushed are lost`);
+      }
       sp.close();
       resolve(code);
     };
@@ -187,19 +202,21 @@ function isModuleNotFound(error: unknown): boolean {
   return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && typeof message === 'string' && /sync[\\/]index\.js/.test(message);
 }
 
-async function flushWithin(sp: Scratchpad, ms: number, say: (line: string) => void): Promise<void> {
+/**
+ * `sp.flush()`, bounded by `ms` (0: unbounded). Resolves with what happened, so that the caller can say it in its own
+ * words: 'done', 'failed' (with the error's message) or 'timeout'.
+ */
+async function flushWithin(sp: Scratchpad, ms: number): Promise<{ outcome: 'done' } | { outcome: 'failed'; message: string } | { outcome: 'timeout' }> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const flushed = sp.flush().then(
-    () => true,
-    (error: unknown) => {
-      say(`could not save the last changes: ${error instanceof Error ? error.message : String(error)}`);
-      return true;
-    },
+    () => ({ outcome: 'done' }) as const,
+    (error: unknown) => ({ outcome: 'failed', message: error instanceof Error ? error.message : String(error) }) as const,
   );
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+  if (ms === 0) return flushed;
+  const late = new Promise<{ outcome: 'timeout' }>((resolve) => {
+    timer = setTimeout(() => resolve({ outcome: 'timeout' }), ms);
   });
-  const ok = ms === 0 ? await flushed : await Promise.race([flushed, late]);
+  const result = await Promise.race([flushed, late]);
   clearTimeout(timer);
-  if (!ok) say(`gave up waiting for sync after ${ms / 1000}s; changes not yet pushed are lost`);
+  return result;
 }
