@@ -6,5 +6,5 @@ export class UsageError extends Error {}
 export function readSecret(secret: string | undefined, file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   if (secret !== undefined && file !== undefined) throw new UsageError('Give either --secret or --secret-file, not both.');
   if (file !== undefined) return readFileSync(file, 'utf8').trim();
-  return secret ?? env.SCRATCHPAD_SECRET;
+  return secret ?? (env.SCRATCHPAD_SECRET || undefined);
 }

@@ -100,8 +100,13 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
 
 function buildAuth(tokensFile: string | undefined, secret: string | undefined): Authenticator {
   const authenticators: Authenticator[] = [];
-  if (tokensFile) authenticators.push(tokenFileAuth(tokensFile));
-  if (secret !== undefined) authenticators.push(hmacAuth(secret));
+  try {
+    if (tokensFile) authenticators.push(tokenFileAuth(tokensFile));
+    if (secret !== undefined) authenticators.push(hmacAuth(secret));
+  } catch (error) {
+    // A missing or malformed token file, a short secret: the operator's to fix, not a crash.
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
   if (authenticators.length === 0) throw new UsageError('Give --tokens <file> and/or an HMAC secret (--secret-file, --secret or SCRATCHPAD_SECRET).');
   return authenticators.length === 1 ? authenticators[0]! : anyAuth(...authenticators);
 }

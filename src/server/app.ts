@@ -21,7 +21,6 @@ export interface AppOptions {
   readonly cors: CorsOptions | undefined;
   /** True while the server shuts down: new requests get 503. */
   readonly closing: () => boolean;
-  readonly track: { begin(): void; end(): void };
   readonly log: (message: string, error?: unknown) => void;
 }
 
@@ -47,12 +46,7 @@ export function createApp(options: AppOptions): ScratchpadApp {
       c.header('Connection', 'close');
       return errorJson(c, 503, 'UNAVAILABLE', 'The server is shutting down. Try again shortly.');
     }
-    options.track.begin();
-    try {
-      await next();
-    } finally {
-      options.track.end();
-    }
+    await next();
   });
 
   if (options.cors) {

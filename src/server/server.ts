@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp, type CorsOptions, type ScratchpadApp } from './app.js';
@@ -62,7 +62,7 @@ export function createServer(options: ServerOptions): ScratchpadServer {
       if (inFlight === 0) idle?.();
     },
   };
-  const app = createApp({ store: options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, track, log });
+  const app = createApp({ store: options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, log });
 
   let pruning: Promise<PruneReport | undefined> | undefined;
   const prune = (): Promise<PruneReport | undefined> => {
@@ -98,6 +98,11 @@ export function createServer(options: ServerOptions): ScratchpadServer {
       // No global Request/Response override: the server may run inside an app that uses them.
       const created = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;
       server = created;
+      // Counted at the socket level: a request is done when its response has been written, not when the handler returns.
+      created.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+        track.begin();
+        response.once('close', track.end);
+      });
       return new Promise<ListenInfo>((resolve, reject) => {
         created.once('error', reject);
         created.listen(port, host, () => {
