@@ -182,7 +182,15 @@ export class SyncEngine {
 
   private async pullAll(): Promise<void> {
     for (;;) {
-      const response = await this.adapter.pull({ sessionId: this.host.sessionId, clientId: this.host.clientId, cursor: this.cursor });
+      let response: PullResponse;
+      try {
+        response = await this.adapter.pull({ sessionId: this.host.sessionId, clientId: this.host.clientId, cursor: this.cursor });
+      } catch (error) {
+        // 410: the server no longer has history from our cursor (the session was deleted or pruned): start over.
+        if (!(error instanceof SyncTransportError && error.status === 410 && this.cursor !== undefined)) throw error;
+        this.cursor = undefined;
+        continue;
+      }
       await this.host.applyPull(response);
       this.cursor = response.cursor;
       await this.host.session().meta.set(CURSOR_KEY, response.cursor);
