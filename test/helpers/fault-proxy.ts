@@ -1,0 +1,116 @@
+/**
+ * An HTTP proxy on loopback that misbehaves on purpose, for exactly-once tests: it drops connections before or after
+ * forwarding (the request may or may not have reached the server), answers 500 without forwarding, delays, and
+ * delivers some requests twice. Faults are drawn from a seeded generator, so a failing run can be replayed.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Fault = 'pass' | 'drop-before' | 'drop-after' | 'error-500' | 'delay' | 'twice';
+
+export interface FaultProxyOptions {
+  /** The real server, e.g. http://127.0.0.1:8787 */
+  readonly upstream: string;
+  readonly seed?: number;
+  /** Relative weights of the faults; 'pass' gets whatever is left of 1. */
+  readonly weights?: Partial<Record<Exclude<Fault, 'pass'>, number>>;
+  /** Longest delay of a 'delay' fault, in ms. Default 20. */
+  readonly maxDelayMs?: number;
+}
+
+export interface FaultProxy {
+  readonly url: string;
+  /** How often each fault was applied. */
+  readonly counts: Record<Fault, number>;
+  close(): Promise<void>;
+}
+
+/** Mulberry32: small, fast, seeded. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+  const next = random(options.seed ?? 1);
+  const weights = { 'drop-before': 0.1, 'drop-after': 0.1, 'error-500': 0.1, delay: 0.1, twice: 0.1, ...options.weights };
+  const counts: Record<Fault, number> = { pass: 0, 'drop-before': 0, 'drop-after': 0, 'error-500': 0, delay: 0, twice: 0 };
+  const pick = (): Fault => {
+    let r = next();
+    for (const [fault, weight] of Object.entries(weights) as [Exclude<Fault, 'pass'>, number][]) {
+      if (r < weight) return fault;
+      r -= weight;
+    }
+    return 'pass';
+  };
+
+  const forward = async (request: IncomingMessage, body: Buffer) => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (typeof value === 'string' && !['host', 'connection', 'content-length', 'transfer-encoding'].includes(name)) headers[name] = value;
+    }
+    const response = await fetch(`${options.upstream}${request.url ?? '/'}`, {
+      method: request.method ?? 'GET',
+      headers,
+      ...(body.length > 0 ? { body: new Uint8Array(body) } : {}),
+    });
+    return { status: response.status, type: response.headers.get('content-type') ?? 'application/json', text: await response.text() };
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const fault = pick();
+    counts[fault]++;
+    const reply = (answer: { status: number; type: string; text: string }) => {
+      response.writeHead(answer.status, { 'content-type': answer.type });
+      response.end(answer.text);
+    };
+    switch (fault) {
+      case 'drop-before':
+        response.socket?.destroy();
+        return;
+      case 'drop-after':
+        await forward(request, body);
+        response.socket?.destroy();
+        return;
+      case 'error-500':
+        reply({ status: 500, type: 'application/json', text: JSON.stringify({ error: { code: 'PROXY', message: 'injected failure' } }) });
+        return;
+      case 'delay':
+        await new Promise((resolve) => setTimeout(resolve, next() * (options.maxDelayMs ?? 20)));
+        reply(await forward(request, body));
+        return;
+      case 'twice': {
+        // Both deliveries race at the server; the client sees one of the answers.
+        const [first] = await Promise.all([forward(request, body), forward(request, body)]);
+        reply(first);
+        return;
+      }
+      case 'pass':
+        reply(await forward(request, body));
+    }
+  };
+
+  const server: Server = createServer((request, response) => {
+    handle(request, response).catch(() => response.socket?.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    counts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
