@@ -144,6 +144,7 @@ class ScratchpadImpl implements Scratchpad {
         clientId: this.clientId,
         session: () => session,
         applyPull: (response) => this.applyPull(response),
+        applySnapshot: (snapshot) => this.applyPull({ ...snapshot, entries: [], more: false }),
         acknowledged: (clientId, upTo) => {
           if (clientId === this.clientId) this.unacked = this.unacked.filter((op) => op.mutationId > upTo);
         },
@@ -677,22 +678,29 @@ class ScratchpadImpl implements Scratchpad {
       content = next;
       version = entry.version;
     }
-    if (version !== server.version || content !== serverContent) {
-      // The entries do not lead to the server's row (a page of history we never saw): anchor on the row itself.
-      snapshots.push({ pad, section, version: server.version, content: serverContent });
-      chain = { anchorVersion: server.version, bytesSinceAnchor: 0, openPrefix: false };
+    let record: SectionRecord;
+    const last = entries.at(-1);
+    if (content !== undefined && last && version < server.version) {
+      // A page of a longer pull: adopt the history up to its last entry; the next page goes on from there.
+      record = { pad, section, content, version, updatedAt: last.timestamp, updatedBy: last.agent, deleted: last.op === 'delete', chain, synced: version };
+    } else {
+      if (version !== server.version || content !== serverContent) {
+        // The entries do not lead to the server's row (history the server no longer has): anchor on the row itself.
+        snapshots.push({ pad, section, version: server.version, content: serverContent });
+        chain = { anchorVersion: server.version, bytesSinceAnchor: 0, openPrefix: false };
+      }
+      record = {
+        pad,
+        section,
+        content: serverContent,
+        version: server.version,
+        updatedAt: server.updatedAt,
+        updatedBy: server.updatedBy,
+        deleted: server.deleted,
+        chain,
+        synced: server.version,
+      };
     }
-    const record: SectionRecord = {
-      pad,
-      section,
-      content: serverContent,
-      version: server.version,
-      updatedAt: server.updatedAt,
-      updatedBy: server.updatedBy,
-      deleted: server.deleted,
-      chain,
-      synced: server.version,
-    };
     let live: LiveSection = liveFromRecord(record);
     for (const op of mine) {
       const plan = this.replanOp(op, live);

@@ -1,5 +1,5 @@
 import type { SessionStorage, SyncOp } from '../storage/types.js';
-import type { PullResponse } from './protocol.js';
+import type { PullResponse, SnapshotResponse } from './protocol.js';
 import { SyncTransportError, type SyncAdapter, type SyncStatus } from './types.js';
 
 /** What the engine needs from the scratchpad it syncs. */
@@ -9,6 +9,8 @@ export interface SyncHost {
   session(): SessionStorage;
   /** Adopts the server's rows and history for the sections a pull touched, re-applying pending ops on top. */
   applyPull(response: PullResponse): Promise<void>;
+  /** Adopts the server's rows without their history (the server no longer has it from our cursor). */
+  applySnapshot(response: SnapshotResponse): Promise<void>;
   /** The server has processed this client's ops up to `upTo`. */
   acknowledged(clientId: string, upTo: number): void;
   setStatus(status: SyncStatus): void;
@@ -186,9 +188,13 @@ export class SyncEngine {
       try {
         response = await this.adapter.pull({ sessionId: this.host.sessionId, clientId: this.host.clientId, cursor: this.cursor });
       } catch (error) {
-        // 410: the server no longer has history from our cursor (the session was deleted or pruned): start over.
-        if (!(error instanceof SyncTransportError && error.status === 410 && this.cursor !== undefined)) throw error;
-        this.cursor = undefined;
+        // 410: the server no longer has history from our cursor (the session was deleted or pruned): take its rows
+        // as they are now and pull on from there.
+        if (!(error instanceof SyncTransportError && error.status === 410 && this.adapter.snapshot)) throw error;
+        const snapshot = await this.adapter.snapshot({ sessionId: this.host.sessionId, clientId: this.host.clientId });
+        await this.host.applySnapshot(snapshot);
+        this.cursor = snapshot.cursor;
+        await this.host.session().meta.set(CURSOR_KEY, snapshot.cursor);
         continue;
       }
       await this.host.applyPull(response);

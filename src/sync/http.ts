@@ -1,4 +1,4 @@
-import type { ErrorResponse, PullResponse, PushResponse } from './protocol.js';
+import type { ErrorResponse, PullResponse, PushResponse, SnapshotResponse } from './protocol.js';
 import { SyncTransportError, type PullRequest, type PushRequest, type SyncAdapter } from './types.js';
 
 export interface HttpSyncOptions {
@@ -66,6 +66,9 @@ export function httpSync(options: HttpSyncOptions): SyncAdapter {
     pull({ sessionId, clientId, cursor }: PullRequest) {
       const query = new URLSearchParams({ clientId, ...(cursor === undefined ? {} : { since: cursor }) });
       return request<PullResponse>('GET', `${session(sessionId)}/pull?${query}`);
+    },
+    snapshot({ sessionId, clientId }: Omit<PullRequest, 'cursor'>) {
+      return request<SnapshotResponse>('GET', `${session(sessionId)}/snapshot?${new URLSearchParams({ clientId })}`);
     },
     async deleteSession(sessionId: string) {
       await request<unknown>('DELETE', session(sessionId));

@@ -1,5 +1,5 @@
 import type { SyncOp } from '../storage/types.js';
-import type { PullResponse, PushResponse } from './protocol.js';
+import type { PullResponse, PushResponse, SnapshotResponse } from './protocol.js';
 
 export type SyncState = 'idle' | 'pushing' | 'offline' | 'error';
 
@@ -33,6 +33,8 @@ export interface PullRequest {
 export interface SyncAdapter {
   push(request: PushRequest): Promise<PushResponse>;
   pull(request: PullRequest): Promise<PullResponse>;
+  /** The server's current rows, for a client whose cursor is too old (the server dropped that history): 410 on pull. */
+  snapshot?(request: Omit<PullRequest, 'cursor'>): Promise<SnapshotResponse>;
   /** Removes the session on the server, for `deleteSession()`. */
   deleteSession?(sessionId: string): Promise<void>;
   /** How often to pull other clients' changes while idle; 0 pulls only after pushes and on `flush()`. Default 10 s. */
