@@ -412,6 +412,24 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       await store.close();
     });
 
+    it('cuts a pull page short when the sections it carries get large', async () => {
+      const { store } = await open({ maxSectionBytes: 4 * 1024 * 1024 });
+      const a = opsFor('c1');
+      const big = (c: string) => `${c.repeat(3_500_000)}\n`;
+      await store.push({ userId: 'u', sessionId: 's', clientId: 'c1', ops: [a.replace('p', 'a', big('a'), 0), a.replace('p', 'b', big('b'), 0), a.replace('p', 'c', big('c'), 0), a.append('p', 'a', 'tail')] });
+      const first = await store.pull({ userId: 'u', sessionId: 's', since: undefined, clientId: 'c1', limit: 100 });
+      expect(first.entries.map((e) => e.section)).toEqual(['a', 'b']);
+      expect(first.sections.map((s) => s.section)).toEqual(['a', 'b']);
+      expect(first).toMatchObject({ more: true, cursor: '2', lastMutationId: 2 });
+      const second = await store.pull({ userId: 'u', sessionId: 's', since: first.cursor, clientId: 'c1', limit: 100 });
+      expect(second.entries.map((e) => [e.section, e.version])).toEqual([
+        ['c', 1],
+        ['a', 2],
+      ]);
+      expect(second).toMatchObject({ more: false, cursor: '4', lastMutationId: 4 });
+      await store.close();
+    });
+
     it('deletes sections: a stale delete is marked conflict, a re-created section continues its versions', async () => {
       const { store } = await open();
       const a = opsFor('a');

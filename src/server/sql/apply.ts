@@ -16,6 +16,9 @@ import type { StoreTx, TransactionRunner } from './tx.js';
 /** Ops may carry the client's own history op for a replace (an edit, a revert, a prepend); additive to SyncOp. */
 type IncomingOp = SyncOp & { readonly op?: HistoryOp };
 
+/** UTF-16 code units of section content in one pull answer, beyond which the page is cut short. */
+const PULL_CONTENT_BUDGET = 8 * 1024 * 1024;
+
 const REPLACE_OPS: ReadonlySet<HistoryOp> = new Set(['write_replace', 'write_prepend', 'edit', 'revert']);
 
 /**
@@ -268,13 +271,30 @@ async function readPull(tx: StoreTx, input: PullInput): Promise<PullResponse> {
     );
   }
   const rows = await tx.entriesAfter(input.sessionId, since, input.limit + 1);
-  const more = rows.length > input.limit;
-  const page = more ? rows.slice(0, input.limit) : rows;
-  const cursorSeq = page.length > 0 ? page[page.length - 1]!.seq : since;
+  let more = rows.length > input.limit;
+  let page = more ? rows.slice(0, input.limit) : rows;
 
   const keys = new Map<string, SectionKey>();
   for (const { entry } of page) keys.set(`${entry.pad}\u0000${entry.section}`, { pad: entry.pad, section: entry.section });
-  const sections = keys.size === 0 ? [] : await tx.sections(input.sessionId, [...keys.values()]);
+  const found = keys.size === 0 ? [] : await tx.sections(input.sessionId, [...keys.values()]);
+  // A page carries the current content of every section it touches: cut it short before that grows past the budget
+  // (many large sections), so that one answer stays a reasonable size. At least one entry always goes.
+  const sizes = new Map(found.map((r) => [`${r.pad}\u0000${r.section}`, r.content.length]));
+  const included = new Set<string>();
+  let chars = 0;
+  for (let i = 0; i < page.length; i++) {
+    const key = `${page[i]!.entry.pad}\u0000${page[i]!.entry.section}`;
+    if (included.has(key)) continue;
+    chars += sizes.get(key) ?? 0;
+    if (chars > PULL_CONTENT_BUDGET && i > 0) {
+      page = page.slice(0, i);
+      more = true;
+      break;
+    }
+    included.add(key);
+  }
+  const sections = found.filter((r) => included.has(`${r.pad}\u0000${r.section}`));
+  const cursorSeq = page.length > 0 ? page[page.length - 1]!.seq : since;
 
   let lastMutationId = client?.lastMutationId ?? 0;
   if (more && client) {
