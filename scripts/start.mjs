@@ -5,11 +5,21 @@
 //   npm start -- --port 8080   a fixed port (fails if taken); PORT=8080 does the same
 //   npm start -- --host 0.0.0.0
 //   npm start -- --out-dir /tmp/x  build into another folder than demo/dist (tests do, so that runs never share one)
+//   npm start -- --sync-port 9000  the reference sync server's port (default 8787, or a free one if that is taken)
+//   npm start -- --db ./my.db      its SQLite file (default .scratchpad-demo/demo.db, or inside --out-dir)
+//   npm start -- --no-sync         no server: the demo keeps everything in this browser's IndexedDB only
 //
 // Services the demo talks to start here too, before the demo is served (see startServices).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { register } from 'tsx/esm/api';
 import { build, preview } from 'vite';
+
+// The reference server is imported from the TypeScript sources, as the demo page is: no package build needed.
+register();
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +27,9 @@ const { values } = parseArgs({
     host: { type: 'string' },
     'skip-build': { type: 'boolean', default: false },
     'out-dir': { type: 'string' },
+    'sync-port': { type: 'string' },
+    db: { type: 'string' },
+    'no-sync': { type: 'boolean', default: false },
   },
 });
 const configFile = fileURLToPath(new URL('../demo/vite.config.ts', import.meta.url));
@@ -25,18 +38,24 @@ const port = requestedPort === undefined ? 4173 : Number(requestedPort);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`not a port: ${requestedPort}`);
 const host = values.host ?? process.env.HOST ?? '127.0.0.1';
 const buildOptions = values['out-dir'] === undefined ? {} : { build: { outDir: values['out-dir'] } };
+const outDir = values['out-dir'] ?? fileURLToPath(new URL('../demo/dist', import.meta.url));
 
 const stops = [];
 try {
-  stops.push(...(await startServices()));
+  const services = await startServices();
+  stops.push(...services.stops);
   if (!values['skip-build']) {
     console.log('Building the demo…');
     await build({ configFile, logLevel: 'warn', ...buildOptions });
   }
+  // Read by the page at start: where to sync. Written after the build, which empties the folder.
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'demo-config.json'), JSON.stringify(services.config));
   // A port asked for explicitly must be that port; the default may move to the next free one.
   const server = await preview({ configFile, ...buildOptions, preview: { port, host, strictPort: requestedPort !== undefined, open: false } });
   stops.push(() => new Promise((resolve) => server.httpServer.close(() => resolve())));
   const url = server.resolvedUrls?.local[0] ?? server.resolvedUrls?.network[0] ?? `http://${host}:${port}/`;
+  if (services.config.syncUrl) console.log(`Reference sync server: ${services.config.syncUrl} (SQLite: ${services.db})`);
   console.log(`\nScratchpad Store demo: ${url}\n(Ctrl+C to stop)`);
 } catch (error) {
   await stopAll();
@@ -48,12 +67,31 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 /**
- * Backends the demo uses. None yet: the demo keeps everything in IndexedDB. The sync work starts the reference
- * server here (embedded SQLite) and hands its URL to the demo; return a function that stops each service.
- * @returns {Promise<Array<() => Promise<void>>>}
+ * The reference sync server, on an embedded SQLite file, so that the demo's scratchpad survives a lost browser profile
+ * and is shared by every browser that opens the page. The page learns its URL and a token from demo-config.json.
+ * @returns {Promise<{ stops: Array<() => Promise<void>>, config: { syncUrl?: string, token?: string }, db?: string }>}
  */
 async function startServices() {
-  return [];
+  if (values['no-sync']) return { stops: [], config: {} };
+  const { createServer, sqliteStore, tokenMapAuth } = await import('../src/server/index.ts');
+  const db = values.db ?? (values['out-dir'] ? join(values['out-dir'], '..', `${basenameOf(values['out-dir'])}-demo.db`) : fileURLToPath(new URL('../.scratchpad-demo/demo.db', import.meta.url)));
+  mkdirSync(dirname(db), { recursive: true });
+  // One demo user; a fresh token per run, so only pages served by this run can write.
+  const token = `demo-${randomBytes(16).toString('hex')}`;
+  const server = createServer({ store: sqliteStore({ path: db }), auth: tokenMapAuth({ [token]: 'demo' }), cors: { origin: '*' } });
+  const requested = values['sync-port'] === undefined ? 8787 : Number(values['sync-port']);
+  let info;
+  try {
+    info = await server.listen(requested, host);
+  } catch (error) {
+    if (values['sync-port'] !== undefined) throw error;
+    info = await server.listen(0, host);
+  }
+  return { stops: [() => server.close()], config: { syncUrl: info.url, token }, db };
+}
+
+function basenameOf(path) {
+  return path.replace(/\/+$/, '').split('/').pop() || 'demo';
 }
 
 async function stopAll() {

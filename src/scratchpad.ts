@@ -611,9 +611,11 @@ class ScratchpadImpl implements Scratchpad {
    * replanned on top as speculative versions. Runs with no local commit in flight.
    */
   private async applyPull(response: PullResponse): Promise<void> {
-    if (response.sections.length === 0) return;
+    if (response.sections.length === 0 || this.closed) return;
     const run = (async () => {
       await this.committer.idle();
+      // A scratchpad closed meanwhile no longer follows storage: leave adopting to the ones still open.
+      if (this.closed) throw new ScratchpadError('CLOSED', 'Closed while syncing.');
       const session = this.requireSession();
       const pending = (await session.outbox.pending(Number.MAX_SAFE_INTEGER)).filter(
         (op) => op.clientId !== this.clientId || op.mutationId > response.lastMutationId,
@@ -627,10 +629,15 @@ class ScratchpadImpl implements Scratchpad {
       }
       this.publish();
     })();
-    this.gate = run.finally(() => {
-      if (this.gate === gated) this.gate = undefined;
+    // Calls waiting on the gate go on once adopting is over, whether or not it worked: the sync round reports failures.
+    const gated = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.gate = gated.finally(() => {
+      if (this.gate === gate) this.gate = undefined;
     });
-    const gated = this.gate;
+    const gate = this.gate;
     await run;
   }
 
@@ -747,13 +754,25 @@ class ScratchpadImpl implements Scratchpad {
       await this.requireSession().deleteSession().catch((error: unknown) => {
         throw asStorageError(error, 'Could not delete the session');
       });
-      await this.syncAdapter?.deleteSession?.(this.sessionId).catch((error: unknown) => {
-        throw new ScratchpadError('STORAGE_UNAVAILABLE', `Deleted locally, but not on the sync server: ${error instanceof Error ? error.message : String(error)}`, { sync: true });
-      });
+      if (this.syncAdapter) await this.deleteOnServer(this.syncAdapter);
       this.live.clear();
       this.durable.clear();
       this.publish();
     });
+  }
+
+  /** Deletes the session on the server too, then starts this session's pulls from the server's fresh state. */
+  private async deleteOnServer(adapter: SyncAdapter): Promise<void> {
+    try {
+      await adapter.deleteSession?.(this.sessionId);
+      // Without this, the next pull would start before the deletion and be refused as expired (410).
+      const fresh = await adapter.snapshot?.({ sessionId: this.sessionId, clientId: this.clientId });
+      if (fresh) await this.engine?.adoptCursor(fresh.cursor);
+    } catch (error) {
+      throw new ScratchpadError('STORAGE_UNAVAILABLE', `Deleted locally, but not on the sync server: ${error instanceof Error ? error.message : String(error)}`, {
+        sync: true,
+      });
+    }
   }
 
   async exportJSON(): Promise<ScratchpadSnapshot> {

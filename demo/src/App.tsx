@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
+import { DemoConfigContext, loadDemoConfig, type DemoConfig } from './config.js';
 import { Demo } from './Demo.js';
-import { indexedDbStorage, ScratchpadProvider, ScratchpadStyles } from './lib.js';
+import { httpSync, indexedDbStorage, ScratchpadProvider, ScratchpadStyles } from './lib.js';
 import { AGENT_COLORS } from './script.js';
 import { DATABASE_NAME, GENERATION_KEY, SESSION_ID } from './settings.js';
 
@@ -14,14 +15,23 @@ export function App() {
     window.addEventListener('storage', onStorage);
     return () => window.removeEventListener('storage', onStorage);
   }, []);
+  const [config, setConfig] = useState<DemoConfig | undefined>(undefined);
+  useEffect(() => {
+    void loadDemoConfig().then(setConfig);
+  }, []);
+  if (config === undefined) return <Loading />;
 
   return (
-    <>
+    <DemoConfigContext.Provider value={config}>
       <ScratchpadStyles />
       <ScratchpadProvider
         key={generation}
-        // Local only for now: when `npm start` also runs the reference sync server, add `sync: httpSync({ url })` here.
-        options={{ sessionId: SESSION_ID, storage: indexedDbStorage({ name: DATABASE_NAME }) }}
+        // IndexedDB in this browser; with `npm start`, also synced to the reference server it runs next to the page.
+        options={{
+          sessionId: SESSION_ID,
+          storage: indexedDbStorage({ name: DATABASE_NAME }),
+          ...(config.syncUrl && config.token ? { sync: httpSync({ url: config.syncUrl, token: config.token, pullIntervalMs: 2_000 }) } : {}),
+        }}
         agentColors={AGENT_COLORS}
         fallback={<Loading />}
         renderError={(error) => <StorageError error={error} />}
@@ -34,7 +44,7 @@ export function App() {
           }}
         />
       </ScratchpadProvider>
-    </>
+    </DemoConfigContext.Provider>
   );
 }
 

@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useContext, useState } from 'react';
+import { DemoConfigContext } from './config.js';
 import { useScratchpad, useSyncStatus } from './lib.js';
 import { download } from './download.js';
 import { clearWorkflow } from './workflow.js';
@@ -8,6 +9,7 @@ import type { WorkflowHandle } from './use-workflow.js';
 export function Header({ workflow, onReset }: { workflow: WorkflowHandle; onReset: () => void }) {
   const sp = useScratchpad();
   const sync = useSyncStatus();
+  const { syncUrl } = useContext(DemoConfigContext);
   const [resetting, setResetting] = useState(false);
   const [storageKind, storageName] = splitStorage(sp.storageName);
 
@@ -44,9 +46,13 @@ export function Header({ workflow, onReset }: { workflow: WorkflowHandle; onRese
           {storageKind}
           {storageName ? <span className="demo-pill-detail">{storageName}</span> : null}
         </span>
-        <span className={`demo-pill demo-pill--sync-${sync.state}`} data-testid="sync" title={sync.lastError}>
+        <span
+          className={`demo-pill demo-pill--sync-${sync.state}`}
+          data-testid="sync"
+          title={[syncUrl ? `Reference server at ${syncUrl}` : 'No sync server: this browser only', sync.lastError].filter(Boolean).join('\n')}
+        >
           <span className="demo-pill-label">Sync</span>
-          {sync.state === 'idle' && sync.pending === 0 ? 'local only' : sync.state}
+          {sync.state === 'idle' && sync.pending === 0 ? (syncUrl ? 'synced' : 'local only') : sync.state}
           {sync.pending > 0 ? <span className="demo-pill-detail">{sync.pending} pending</span> : null}
         </span>
       </div>

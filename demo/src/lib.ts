@@ -4,3 +4,4 @@ export * from '../../src/index.js';
 export { indexedDbStorage } from '../../src/storage/idb.js';
 export { createTools, type Tools, type ToolName } from '../../src/tools/index.js';
 export * from '../../src/react/index.js';
+export { httpSync } from '../../src/sync/index.js';

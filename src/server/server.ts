@@ -104,9 +104,14 @@ export function createServer(options: ServerOptions): ScratchpadServer {
         response.once('close', track.end);
       });
       return new Promise<ListenInfo>((resolve, reject) => {
-        created.once('error', reject);
+        // A port that is taken must not leave the server half-started: listen() may be tried again on another.
+        const failed = (error: Error) => {
+          server = undefined;
+          reject(error);
+        };
+        created.once('error', failed);
         created.listen(port, host, () => {
-          created.off('error', reject);
+          created.off('error', failed);
           const address = created.address() as AddressInfo;
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           resolve({ port: address.port, host: address.address, url: `http://${shownHost}:${address.port}` });

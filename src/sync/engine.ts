@@ -81,6 +81,12 @@ export class SyncEngine {
     for (const cleanup of this.cleanups.splice(0)) cleanup();
   }
 
+  /** Continue pulling from `cursor` (the server's state after this client reset the session). */
+  async adoptCursor(cursor: string): Promise<void> {
+    this.cursor = cursor;
+    await this.host.session().meta.set(CURSOR_KEY, cursor);
+  }
+
   /** A local change was committed: push soon. */
   changed(): void {
     this.status = { ...this.status, pending: this.status.pending + 1 };
@@ -170,7 +176,7 @@ export class SyncEngine {
       if (pending.length === 0) return;
       this.setState('pushing');
       // Ops of several clients (tabs) may wait; push them in queue order, one client's run at a time.
-      const run = leadingRun(pending);
+      const run = leadingRun(pending, this.adapter.maxBatchBytes ?? 4 * 1024 * 1024);
       const response = await this.adapter.push({ sessionId: this.host.sessionId, clientId: run[0]!.clientId, ops: run });
       const last = run.at(-1)!;
       const upTo = Math.min(response.lastMutationId, last.mutationId);
@@ -216,11 +222,16 @@ export class SyncEngine {
   }
 }
 
-function leadingRun(ops: readonly SyncOp[]): SyncOp[] {
+/** The first client's ops, in order, cut so that the request stays under `maxBytes` (one op always goes). */
+function leadingRun(ops: readonly SyncOp[], maxBytes: number): SyncOp[] {
   const first = ops[0]!;
   const run: SyncOp[] = [];
+  let bytes = 0;
   for (const op of ops) {
     if (op.clientId !== first.clientId) break;
+    // UTF-16 length × 3 bounds the UTF-8 JSON of the content; 512 covers the other fields.
+    bytes += op.content.length * 3 + 512;
+    if (run.length > 0 && bytes > maxBytes) break;
     run.push(op);
   }
   return run;

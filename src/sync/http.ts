@@ -11,6 +11,7 @@ export interface HttpSyncOptions {
   readonly fetch?: typeof fetch;
   readonly pullIntervalMs?: number;
   readonly batchSize?: number;
+  readonly maxBatchBytes?: number;
   /** Per request. Default 15 s. */
   readonly timeoutMs?: number;
 }
@@ -60,6 +61,7 @@ export function httpSync(options: HttpSyncOptions): SyncAdapter {
   return {
     ...(options.pullIntervalMs === undefined ? {} : { pullIntervalMs: options.pullIntervalMs }),
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.maxBatchBytes === undefined ? {} : { maxBatchBytes: options.maxBatchBytes }),
     push({ sessionId, clientId, ops }: PushRequest) {
       return request<PushResponse>('POST', `${session(sessionId)}/push`, { clientId, ops });
     },

@@ -39,8 +39,10 @@ export interface SyncAdapter {
   deleteSession?(sessionId: string): Promise<void>;
   /** How often to pull other clients' changes while idle; 0 pulls only after pushes and on `flush()`. Default 10 s. */
   readonly pullIntervalMs?: number;
-  /** Ops per push request. Default 500. */
+  /** Ops per push request. Default 500 (the reference server's limit). */
   readonly batchSize?: number;
+  /** Upper bound of a push request's body; a batch is cut before it. Default 4 MiB (the server takes about 7). */
+  readonly maxBatchBytes?: number;
 }
 
 /** A transport failure with what a retry policy needs to know. */
