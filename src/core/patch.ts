@@ -1,4 +1,5 @@
-import { diffArrays } from 'diff';
+// The one module we use, not the package index: the index keeps every diff flavour (words, JSON, CSS…) alive in a bundle.
+import { diffArrays } from 'diff/lib/diff/array.js';
 import type { DiffStats, StructuredPatch } from './types.js';
 import { countLines, splitLineTokens } from './lines.js';
 import { ScratchpadError } from './errors.js';
