@@ -9,7 +9,6 @@ import { computePatch, DEFAULT_DIFF_LIMITS, formatPatch, tailOf, type ChangeShap
 import { checkSnapshot } from './core/snapshot.js';
 import type {
   BlameLine,
-  ChainState,
   DiffResult,
   HistoryEntry,
   HistoryOp,
@@ -20,7 +19,6 @@ import type {
   Section,
   SectionEdit,
   SectionRecord,
-  SnapshotRecord,
   WriteMode,
   WriteResult,
 } from './core/types.js';
@@ -31,8 +29,7 @@ import type { PruneRequest, SessionStorage, SyncOp } from './storage/types.js';
 import { SyncEngine } from './sync/engine.js';
 import type { PullResponse } from './sync/protocol.js';
 import type { SyncAdapter, SyncStatus } from './sync/types.js';
-import { planCheckpoint } from './core/history.js';
-import { applyPatch, patchSize } from './core/patch.js';
+import { agreesWithServer, planAdoption, type ServerRow } from './core/adopt.js';
 import { setSections, type ScratchpadState } from './store/state.js';
 import type { ChangeOptions, LinesOptions, Scratchpad, ScratchpadOptions, WriteOptions } from './types.js';
 
@@ -641,74 +638,23 @@ class ScratchpadImpl implements Scratchpad {
     await run;
   }
 
-  private async adoptSection(session: SessionStorage, server: PullResponse['sections'][number], serverEntries: readonly HistoryEntry[], mine: readonly SyncOp[]): Promise<void> {
+  private async adoptSection(session: SessionStorage, server: ServerRow, serverEntries: readonly HistoryEntry[], mine: readonly SyncOp[]): Promise<void> {
     const { pad, section } = server;
     const local = this.liveSection(pad, section);
-    const serverContent = server.deleted ? '' : server.content;
-    const synced = local?.record.synced ?? 0;
     const storedVersion = local?.record.version ?? 0;
-
-    if (mine.length === 0 && local && local.record.version === server.version && local.record.deleted === server.deleted && local.record.content === serverContent) {
-      if (local.record.synced === server.version) return;
-      const record = { ...local.record, synced: server.version };
+    if (mine.length === 0 && agreesWithServer(local?.record, server)) {
+      if (local!.record.synced === server.version) return;
+      const record = { ...local!.record, synced: server.version };
       await session.rewriteSection({ record, expectedVersion: storedVersion, fromVersion: server.version + 1, entries: [], snapshots: [] });
-      this.setLive(pad, section, { ...local, record });
+      this.setLive(pad, section, { ...local!, record });
       return;
     }
-
-    // Replay the server's entries from the last version both sides agree on; the anchors are planned afresh.
-    const from = Math.min(synced, server.version);
-    let content = from === 0 ? '' : await this.readVersion(pad, section, from).catch(() => undefined);
-    const snapshots: SnapshotRecord[] = [];
-    const entries: HistoryEntry[] = [];
-    let chain: ChainState = { anchorVersion: from, bytesSinceAnchor: 0, openPrefix: false };
-    if (content !== undefined && from > 0) snapshots.push({ pad, section, version: from, content });
-    let version = from;
-    for (const entry of serverEntries) {
-      if (content === undefined || entry.version !== version + 1) break;
-      const next = applyPatchOrUndefined(content, entry);
-      if (next === undefined) break;
-      const checkpoint = planCheckpoint({
-        pad,
-        section,
-        version: entry.version,
-        previousContent: content,
-        content: next,
-        chain,
-        patchBytes: patchSize(entry.patch),
-        isAppend: entry.op === 'write_append' && next.startsWith(content),
-        checkpointEvery: this.checkpointEvery,
-      });
-      snapshots.push(...checkpoint.snapshots);
-      chain = checkpoint.chain;
-      entries.push({ ...entry, sessionId: this.sessionId });
-      content = next;
-      version = entry.version;
-    }
-    let record: SectionRecord;
-    const last = entries.at(-1);
-    if (content !== undefined && last && version < server.version) {
-      // A page of a longer pull: adopt the history up to its last entry; the next page goes on from there.
-      record = { pad, section, content, version, updatedAt: last.timestamp, updatedBy: last.agent, deleted: last.op === 'delete', chain, synced: version };
-    } else {
-      if (version !== server.version || content !== serverContent) {
-        // The entries do not lead to the server's row (history the server no longer has): anchor on the row itself.
-        snapshots.push({ pad, section, version: server.version, content: serverContent });
-        chain = { anchorVersion: server.version, bytesSinceAnchor: 0, openPrefix: false };
-      }
-      record = {
-        pad,
-        section,
-        content: serverContent,
-        version: server.version,
-        updatedAt: server.updatedAt,
-        updatedBy: server.updatedBy,
-        deleted: server.deleted,
-        chain,
-        synced: server.version,
-      };
-    }
-    let live: LiveSection = liveFromRecord(record);
+    // From the last version both sides agree on: the server's entries, then this device's pending ops on top.
+    const from = Math.min(local?.record.synced ?? 0, server.version);
+    const base = from === 0 ? '' : await this.readVersion(pad, section, from).catch(() => undefined);
+    const adoption = planAdoption({ sessionId: this.sessionId, server, entries: serverEntries, from, base, checkpointEvery: this.checkpointEvery });
+    const { entries, snapshots } = adoption;
+    let live: LiveSection = liveFromRecord(adoption.record);
     for (const op of mine) {
       const plan = this.replanOp(op, live);
       if (!plan?.change) continue;
@@ -961,12 +907,4 @@ function randomClientId(): string {
   const bytes = new Uint8Array(12);
   globalThis.crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function applyPatchOrUndefined(content: string, entry: HistoryEntry): string | undefined {
-  try {
-    return applyPatch(content, entry.patch);
-  } catch {
-    return undefined;
-  }
 }
