@@ -25,7 +25,7 @@ import type {
 import { describe, resolveLimits, validateInteger, validateName, validateText } from './core/validate.js';
 import { GroupCommit, type QueuedPart } from './storage/group-commit.js';
 import { memoryStorage } from './storage/memory.js';
-import type { PruneRequest, SessionStorage, SyncOp } from './storage/types.js';
+import type { PruneRequest, SectionKey, SessionStorage, SyncOp } from './storage/types.js';
 import { SyncEngine } from './sync/engine.js';
 import type { PullResponse } from './sync/protocol.js';
 import type { SyncAdapter, SyncStatus } from './sync/types.js';
@@ -133,7 +133,7 @@ class ScratchpadImpl implements Scratchpad {
       this.gate = undefined;
     }
     this.store.setState({ ready: true });
-    this.unwatch = this.session.watch?.((changed) => void this.refresh(changed.length));
+    this.unwatch = this.session.watch?.((changed) => void this.refresh(changed));
     if (this.syncAdapter) {
       const session = this.session;
       this.engine = new SyncEngine(this.syncAdapter, {
@@ -153,14 +153,15 @@ class ScratchpadImpl implements Scratchpad {
   }
 
   /**
-   * Replaces every section that has no uncommitted change with what storage holds now. If one of our own commits
-   * landed while storage was being read, the read may predate it: read again.
+   * Replaces every section (or the given ones) that has no uncommitted change with what storage holds now; a section
+   * storage no longer has goes. If one of our own commits landed while storage was being read, the read may predate
+   * it: read again.
    */
-  private async reload(): Promise<void> {
+  private async reload(keys?: readonly SectionKey[]): Promise<void> {
     let records: SectionRecord[];
     for (;;) {
       const commits = this.commitCount;
-      records = await this.requireSession().loadSections();
+      records = await this.requireSession().loadSections(keys);
       if (commits === this.commitCount) break;
     }
     const seen = new Set<string>();
@@ -169,22 +170,24 @@ class ScratchpadImpl implements Scratchpad {
       seen.add(key);
       if (this.durable.has(key)) continue;
       const existing = this.liveSection(record.pad, record.section);
-      if (existing && existing.record.version === record.version && existing.record.deleted === record.deleted) continue;
+      if (existing && existing.record.version === record.version && existing.record.deleted === record.deleted && existing.record.synced === record.synced) continue;
       this.setLive(record.pad, record.section, liveFromRecord(record));
     }
-    for (const [pad, sections] of this.live) {
-      for (const name of [...sections.keys()]) {
-        if (!seen.has(sectionKey(pad, name)) && !this.durable.has(sectionKey(pad, name))) this.setLive(pad, name, undefined);
-      }
+    const candidates = keys ?? [...this.live].flatMap(([pad, sections]) => [...sections.keys()].map((section) => ({ pad, section })));
+    for (const { pad, section } of candidates) {
+      const key = sectionKey(pad, section);
+      if (!seen.has(key) && !this.durable.has(key) && this.liveSection(pad, section)) this.setLive(pad, section, undefined);
     }
     this.publish();
   }
 
   /** Another connection (tab) committed: take its sections, unless ours are about to conflict and rebase anyway. */
-  private async refresh(_changed: number): Promise<void> {
-    if (this.closed || this.gate) return;
+  private async refresh(changed: readonly SectionKey[]): Promise<void> {
+    if (this.closed) return;
     try {
-      await this.reload();
+      // After a hydration or rebase in progress, which reloads everything anyway.
+      if (this.gate) await this.waitForGate();
+      await this.reload(changed);
     } catch {
       // The next commit or call reports storage problems; a missed refresh is redone by the next notification.
     }

@@ -64,9 +64,10 @@ function openSession(data: SessionData, options: MemoryStorageOptions): SessionS
   const historyOf = (pad: string, section: string): SectionHistory | undefined => data.histories.get(keyOf(pad, section));
 
   return {
-    async loadSections() {
+    async loadSections(keys) {
       check();
-      return [...data.sections.values()];
+      if (!keys) return [...data.sections.values()];
+      return keys.flatMap(({ pad, section }) => data.sections.get(keyOf(pad, section)) ?? []);
     },
 
     async commit(batch: CommitBatch) {

@@ -69,8 +69,11 @@ export interface PruneRequest {
 }
 
 export interface SessionStorage {
-  /** Current rows of the session (tombstones included), no history. */
-  loadSections(): Promise<SectionRecord[]>;
+  /**
+   * Current rows of the session (tombstones included), no history; with `keys`, only those sections (the ones
+   * another tab just changed), so that following other tabs costs what they changed, not the session's size.
+   */
+  loadSections(keys?: readonly SectionKey[]): Promise<SectionRecord[]>;
   /**
    * Applies the batch atomically. Rejects with a `ScratchpadError` of code `CONFLICT` when a section's stored version
    * is not its `expectedVersion` (another writer got there first), `QUOTA_EXCEEDED`, or `STORAGE_UNAVAILABLE`; in every

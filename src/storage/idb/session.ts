@@ -54,8 +54,13 @@ export class IdbSessionStorage implements SessionStorage {
     };
   }
 
-  loadSections(): Promise<SectionRecord[]> {
-    return this.read(['sections'], (tx) => tx.objectStore('sections').getAll(sessionRange(this.sessionId)));
+  loadSections(keys?: readonly SectionKey[]): Promise<SectionRecord[]> {
+    if (!keys) return this.read(['sections'], (tx) => tx.objectStore('sections').getAll(sessionRange(this.sessionId)));
+    return this.read(['sections'], async (tx) => {
+      const store = tx.objectStore('sections');
+      const rows = await Promise.all(keys.map(({ pad, section }) => store.get([this.sessionId, pad, section])));
+      return rows.filter((row): row is SectionRecord => row !== undefined);
+    });
   }
 
   async commit(batch: CommitBatch): Promise<void> {
