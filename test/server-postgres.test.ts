@@ -109,3 +109,55 @@ describe('two server instances on one PostgreSQL', () => {
     }
   });
 });
+
+describe('scratchpads synced through two server instances on one PostgreSQL', () => {
+  it('converge to the same content and history, with every write kept', async () => {
+    const { createScratchpad } = await import('../src/index.js');
+    const { httpSync } = await import('../src/sync/index.js');
+    const connectionString = await cluster.createDatabase();
+    const [one, two] = await Promise.all([instance(connectionString), instance(connectionString)]);
+    try {
+      const a = createScratchpad({ sessionId: 'shared', sync: httpSync({ url: one.url, token, pullIntervalMs: 0 }) });
+      const b = createScratchpad({ sessionId: 'shared', sync: httpSync({ url: two.url, token, pullIntervalMs: 0 }) });
+      await a.write('plan', 'outline', 'step 1\nstep 2\nstep 3\n', { agent: 'a' });
+      await a.flush();
+      await b.flush();
+      // Both write at once, through different instances: appends to one section, edits to another line of a shared one.
+      const rounds = 20;
+      await Promise.all([
+        (async () => {
+          for (let i = 0; i < rounds; i++) {
+            await a.write('log', 'events', `a ${i}`, { mode: 'append', agent: 'a' });
+            if (i % 5 === 0) await a.flush().catch(() => undefined);
+          }
+          await a.edit('plan', 'outline', { oldText: 'step 1', newText: 'step 1 (a)' }, { agent: 'a' });
+        })(),
+        (async () => {
+          for (let i = 0; i < rounds; i++) {
+            await b.write('log', 'events', `b ${i}`, { mode: 'append', agent: 'b' });
+            if (i % 7 === 0) await b.flush().catch(() => undefined);
+          }
+          await b.edit('plan', 'outline', { oldText: 'step 3', newText: 'step 3 (b)' }, { agent: 'b' });
+        })(),
+      ]);
+      for (let i = 0; i < 3; i++) {
+        await a.flush();
+        await b.flush();
+      }
+      expect(a.render()).toBe(b.render());
+      expect(a.read('plan', 'outline')).toBe('step 1 (a)\nstep 2\nstep 3 (b)\n');
+      const lines = a.read('log', 'events')!.split('\n');
+      expect(lines.filter((l) => l.startsWith('a ')).sort()).toEqual(Array.from({ length: rounds }, (_, i) => `a ${i}`).sort());
+      expect(lines.filter((l) => l.startsWith('b ')).sort()).toEqual(Array.from({ length: rounds }, (_, i) => `b ${i}`).sort());
+      const history = async (sp: typeof a) => (await sp.history()).map((e) => `${e.pad}/${e.section}@${e.version} ${e.op} ${e.agent}`).sort();
+      expect(await history(a)).toEqual(await history(b));
+      // History is ordered by time (each write's own clock); its versions are the server's: 1..n without gaps.
+      const versions = (await a.history({ pad: 'log', section: 'events' })).map((e) => e.version).sort((x, y) => x - y);
+      expect(versions).toEqual(Array.from({ length: 2 * rounds }, (_, i) => i + 1));
+      a.close();
+      b.close();
+    } finally {
+      await Promise.all([one.server.close(), two.server.close()]);
+    }
+  });
+});
