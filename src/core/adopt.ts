@@ -1,17 +1,9 @@
 import { planCheckpoint } from './history.js';
 import { applyPatch, patchSize } from './patch.js';
-import type { ChainState, HistoryEntry, SectionRecord, SnapshotRecord } from './types.js';
+import type { ChainState, HistoryEntry, SectionRecord, SectionRow, SnapshotRecord } from './types.js';
 
 /** A section as a sync server reports it. */
-export interface ServerRow {
-  readonly pad: string;
-  readonly section: string;
-  readonly content: string;
-  readonly version: number;
-  readonly updatedAt: number;
-  readonly updatedBy: string;
-  readonly deleted: boolean;
-}
+export type ServerRow = SectionRow;
 
 export interface Adoption {
   /** The section row at the last version the server's entries lead to (the server's row once they all arrived). */

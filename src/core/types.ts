@@ -124,11 +124,8 @@ export interface ScratchpadSnapshot {
   readonly snapshots: readonly SnapshotRecord[];
 }
 
-/**
- * A section as storage keeps it. Deleted sections stay as tombstones so that a re-created section continues its
- * version numbering and its history stays queryable.
- */
-export interface SectionRecord {
+/** A section's current row: what a sync server reports, and what storage keeps (with bookkeeping) as SectionRecord. */
+export interface SectionRow {
   readonly pad: string;
   readonly section: string;
   readonly content: string;
@@ -136,6 +133,13 @@ export interface SectionRecord {
   readonly updatedAt: number;
   readonly updatedBy: string;
   readonly deleted: boolean;
+}
+
+/**
+ * A section as storage keeps it. Deleted sections stay as tombstones so that a re-created section continues its
+ * version numbering and its history stays queryable.
+ */
+export interface SectionRecord extends SectionRow {
   /** Bookkeeping for checkpoints; derived by core, persisted so that a reopened session continues it. */
   readonly chain: ChainState;
   /** With sync: the last server version this row's history agrees with (versions above it are local, speculative). */

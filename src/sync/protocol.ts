@@ -10,7 +10,7 @@
  * Errors are `{ error: { code, message } }` with status 400 (bad request), 401 (no or bad token), 403 (another user's
  * session or client id), 404, 409 (a gap in mutation ids), 413 (body or batch too large).
  */
-import type { HistoryEntry } from '../core/types.js';
+import type { HistoryEntry, SectionRow } from '../core/types.js';
 import type { SyncOp } from '../storage/types.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -54,15 +54,8 @@ export interface SnapshotResponse {
   readonly lastMutationId: number;
 }
 
-export interface ServerSection {
-  readonly pad: string;
-  readonly section: string;
-  readonly content: string;
-  readonly version: number;
-  readonly updatedAt: number;
-  readonly updatedBy: string;
-  readonly deleted: boolean;
-}
+/** A section's current row on the server (deleted ones too, as tombstones). */
+export type ServerSection = SectionRow;
 
 export interface ErrorResponse {
   readonly error: { readonly code: string; readonly message: string };

@@ -21,14 +21,30 @@ const PULL_CONTENT_BUDGET = 8 * 1024 * 1024;
 
 const REPLACE_OPS: ReadonlySet<HistoryOp> = new Set(['write_replace', 'write_prepend', 'edit', 'revert']);
 
+export interface SqlStoreOptions {
+  /**
+   * One transaction per op instead of one per push. For backends whose transactions are bounded in size (a Cosmos DB
+   * transactional batch holds at most 100 operations and 2 MB): each op's effects (section, history entry,
+   * lastMutationId, seq) still commit together, and a push cut short by a failure is retried by its client, whose
+   * applied ops are then duplicates.
+   */
+  readonly transactionPerOp?: boolean;
+}
+
 /**
  * The push, pull, snapshot and retention rules of the reference server, written once over `StoreTx` so that the
- * SQLite and PostgreSQL stores behave the same.
+ * SQLite, PostgreSQL, Cosmos DB and Blob Storage stores behave the same.
  */
-export function createSqlStore(kind: string, run: TransactionRunner, limits: ServerLimits, extra: { health(): Promise<void>; close(): Promise<void> }): ServerStore {
+export function createSqlStore(
+  kind: string,
+  run: TransactionRunner,
+  limits: ServerLimits,
+  extra: { health(): Promise<void>; close(): Promise<void> },
+  options: SqlStoreOptions = {},
+): ServerStore {
   return {
     kind,
-    push: (input) => run('write', (tx) => applyPush(tx, input, limits)),
+    push: options.transactionPerOp ? (input) => pushOpByOp(run, input, limits) : (input) => run('write', (tx) => applyPush(tx, input, limits)),
     pull: (input) => run('read', (tx) => readPull(tx, input)),
     snapshot: (input) => run('read', (tx) => readSnapshot(tx, input)),
     deleteSession: (input) =>
@@ -44,6 +60,21 @@ export function createSqlStore(kind: string, run: TransactionRunner, limits: Ser
     health: extra.health,
     close: extra.close,
   };
+}
+
+async function pushOpByOp(run: TransactionRunner, input: PushInput, limits: ServerLimits): Promise<PushResponse> {
+  // The whole batch is checked before anything applies: a malformed push changes nothing, as with one transaction.
+  checkOrder(input.clientId, input.ops);
+  if (input.ops.length === 0) return run('write', (tx) => applyPush(tx, input, limits));
+  const now = input.now ?? Date.now();
+  const results: OpOutcome[] = [];
+  let lastMutationId = 0;
+  for (const op of input.ops) {
+    const response = await run('write', (tx) => applyPush(tx, { ...input, now, ops: [op] }, limits));
+    results.push(...response.results);
+    lastMutationId = Math.max(lastMutationId, response.lastMutationId);
+  }
+  return { lastMutationId, results };
 }
 
 async function applyPush(tx: StoreTx, input: PushInput, limits: ServerLimits): Promise<PushResponse> {

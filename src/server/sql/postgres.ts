@@ -1,5 +1,4 @@
 import pg from 'pg';
-import { packEntry } from '../../core/packed.js';
 import { resolveServerLimits } from '../limits.js';
 import type { ServerLimits, ServerStore } from '../types.js';
 import { createSqlStore } from './apply.js';
@@ -8,7 +7,7 @@ import {
   entryFromRow,
   schemaStatements,
   sectionFromRow,
-  sectionParams,
+  sectionParams, entryParams, snapshotParams,
   snapshotFromRow,
   type EntryRow,
   type SectionRow,
@@ -206,24 +205,10 @@ function pgTx(client: pg.PoolClient): StoreTx {
       await query('putSection', sectionParams(sessionId, record));
     },
     async insertEntry(sessionId, seq, entry, meta) {
-      await query('insertEntry', [
-        sessionId,
-        seq,
-        entry.pad,
-        entry.section,
-        entry.version,
-        entry.op,
-        entry.agent,
-        entry.timestamp,
-        meta.receivedAt,
-        entry.conflict ? 1 : 0,
-        meta.clientId,
-        meta.mutationId,
-        JSON.stringify(packEntry(entry)),
-      ]);
+      await query('insertEntry', entryParams(sessionId, seq, entry, meta));
     },
     async putSnapshot(sessionId, snapshot) {
-      await query('putSnapshot', [sessionId, snapshot.pad, snapshot.section, snapshot.version, snapshot.content ?? null, snapshot.prefixLength ?? null]);
+      await query('putSnapshot', snapshotParams(sessionId, snapshot));
     },
     async versionOfMutation(sessionId, clientId, mutationId) {
       return one<{ pad: string; section: string; version: number }>('versionOfMutation', [sessionId, clientId, mutationId]);

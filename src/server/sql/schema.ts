@@ -1,4 +1,5 @@
-import { unpackEntry, type PackedEntry } from '../../core/packed.js';
+import { packEntry, unpackEntry, type PackedEntry } from '../../core/packed.js';
+import type { EntryMeta } from './tx.js';
 import type { HistoryEntry, SectionRecord, SnapshotRecord } from '../../core/types.js';
 
 /** Bumped when the tables change; a store refuses a database written by a newer schema. */
@@ -119,6 +120,30 @@ export function sectionParams(sessionId: string, r: SectionRecord): (string | nu
     r.chain.bytesSinceAnchor,
     r.chain.openPrefix ? 1 : 0,
   ];
+}
+
+/** Parameters of the `insertEntry` statement, in column order (both stores share the statement's shape). */
+export function entryParams(sessionId: string, seq: number, entry: HistoryEntry, meta: EntryMeta): (string | number)[] {
+  return [
+    sessionId,
+    seq,
+    entry.pad,
+    entry.section,
+    entry.version,
+    entry.op,
+    entry.agent,
+    entry.timestamp,
+    meta.receivedAt,
+    entry.conflict ? 1 : 0,
+    meta.clientId,
+    meta.mutationId,
+    JSON.stringify(packEntry(entry)),
+  ];
+}
+
+/** Parameters of the `putSnapshot` statement. */
+export function snapshotParams(sessionId: string, snapshot: SnapshotRecord): (string | number | null)[] {
+  return [sessionId, snapshot.pad, snapshot.section, snapshot.version, snapshot.content ?? null, snapshot.prefixLength ?? null];
 }
 
 export interface EntryRow {

@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { packEntry } from '../../core/packed.js';
 import { resolveServerLimits } from '../limits.js';
 import type { ServerLimits, ServerStore } from '../types.js';
 import { createSqlStore } from './apply.js';
@@ -8,7 +7,7 @@ import {
   entryFromRow,
   schemaStatements,
   sectionFromRow,
-  sectionParams,
+  sectionParams, entryParams, snapshotParams,
   snapshotFromRow,
   type EntryRow,
   type SectionRow,
@@ -210,24 +209,10 @@ function sqliteTx(s: Statements): StoreTx {
       s.putSection.run(...sectionParams(sessionId, record));
     },
     async insertEntry(sessionId, seq, entry, meta) {
-      s.insertEntry.run(
-        sessionId,
-        seq,
-        entry.pad,
-        entry.section,
-        entry.version,
-        entry.op,
-        entry.agent,
-        entry.timestamp,
-        meta.receivedAt,
-        entry.conflict ? 1 : 0,
-        meta.clientId,
-        meta.mutationId,
-        JSON.stringify(packEntry(entry)),
-      );
+      s.insertEntry.run(...entryParams(sessionId, seq, entry, meta));
     },
     async putSnapshot(sessionId, snapshot) {
-      s.putSnapshot.run(sessionId, snapshot.pad, snapshot.section, snapshot.version, snapshot.content ?? null, snapshot.prefixLength ?? null);
+      s.putSnapshot.run(...snapshotParams(sessionId, snapshot));
     },
     async versionOfMutation(sessionId, clientId, mutationId) {
       return s.versionOfMutation.get(sessionId, clientId, mutationId) as { pad: string; section: string; version: number } | undefined;
