@@ -113,6 +113,21 @@ describe('contentAt, diff, revert, blame', () => {
     ]);
   });
 
+  it('keeps a line with its author when an append only ends it with a newline', async () => {
+    const sp = createScratchpad();
+    await sp.write('p', 's', 'one', { agent: 'researcher' });
+    await sp.write('p', 's', 'two', { mode: 'append', agent: 'writer' });
+    await sp.write('p', 's', 'three', { mode: 'append', agent: 'reviewer' });
+    expect((await sp.blame('p', 's')).map((b) => [b.text, b.agent])).toEqual([
+      ['one', 'researcher'],
+      ['two', 'writer'],
+      ['three', 'reviewer'],
+    ]);
+    // A real change of the last line is still the appender's.
+    await sp.edit('p', 's', { replaceLines: { from: 3, to: 3 }, text: 'THREE' }, { agent: 'editor' });
+    expect((await sp.blame('p', 's')).at(-1)).toMatchObject({ text: 'THREE', agent: 'editor' });
+  });
+
   it('blames every line on the version and agent that introduced it', async () => {
     let t = 0;
     const sp = createScratchpad({ now: () => ++t });

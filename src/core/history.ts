@@ -1,6 +1,6 @@
 import { ScratchpadError } from './errors.js';
 import { splitLineTokens, stripTerminator } from './lines.js';
-import { applyPatchToTokens, patchSize, spliceArray } from './patch.js';
+import { applyPatchToTokens, NO_NEWLINE, patchSize, spliceArray } from './patch.js';
 import type { BlameLine, ChainState, HistoryEntry, SnapshotRecord } from './types.js';
 import type { ChainRead } from '../storage/types.js';
 
@@ -103,10 +103,16 @@ export function blameFromHistory(entries: readonly HistoryEntry[], base?: { cont
       const start = hunk.oldLines === 0 ? hunk.oldStart : hunk.oldStart - 1;
       let oldIndex = start;
       const added: HistoryEntry[] = [];
-      for (const line of hunk.lines) {
+      // Appending to content without a final newline rewrites its last line only to end it (`-X`, `\`, `+X`): the
+      // line's text is unchanged, so it keeps its author.
+      const lines = hunk.lines;
+      let kept = lines[1] === NO_NEWLINE && lines[0]?.[0] === '-' && lines[2]?.[0] === '+' && lines[0].slice(1) === lines[2].slice(1) ? origins[start] : undefined;
+      for (const line of lines) {
         if (line.startsWith('-')) oldIndex++;
-        else if (line.startsWith('+')) added.push(entry);
-        else if (line.startsWith(' ')) added.push(origins[oldIndex++] ?? entry);
+        else if (line.startsWith('+')) {
+          added.push(kept ?? entry);
+          kept = undefined;
+        } else if (line.startsWith(' ')) added.push(origins[oldIndex++] ?? entry);
       }
       spliceArray(origins, start, oldIndex - start, added);
     }
