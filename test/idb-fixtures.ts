@@ -1,3 +1,4 @@
+import { ScratchpadError } from '../src/core/errors.js';
 // Records as core would produce them, built by hand so that the adapter can be tested on its own.
 import { packEntry, unpackEntry } from '../src/core/packed.js';
 import type { HistoryEntry, HistoryOp, SectionRecord, SnapshotRecord } from '../src/core/types.js';
@@ -103,4 +104,14 @@ export function randomText(length: number): string {
   let text = '';
   for (const byte of bytes) text += String.fromCharCode(33 + (byte % 90));
   return text;
+}
+
+/** The ScratchpadError a promise rejects with; anything else fails the test. */
+export async function rejection(promise: Promise<unknown>): Promise<ScratchpadError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ScratchpadError)) throw new Error(`expected a ScratchpadError, got ${String(error)}`);
+  return error;
 }

@@ -5,7 +5,7 @@ import { ScratchpadError } from '../src/core/errors.js';
 import type { SectionKey, SessionStorage } from '../src/storage/types.js';
 import { indexedDbStorage, SCHEMA_VERSION } from '../src/storage/idb.js';
 import { toStorageError } from '../src/storage/idb/errors.js';
-import { append, entry, full, prefix, row, uniqueName } from './idb-fixtures.js';
+import { append, entry, full, prefix, rejection, row, uniqueName } from './idb-fixtures.js';
 
 const open: SessionStorage[] = [];
 const raw: IDBDatabase[] = [];
@@ -18,15 +18,6 @@ async function opened(promise: Promise<SessionStorage>): Promise<SessionStorage>
   const storage = await promise;
   open.push(storage);
   return storage;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ScratchpadError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ScratchpadError)) throw new Error(`expected a ScratchpadError, got ${String(error)}`);
-  return error;
 }
 
 function request<T>(req: IDBRequest<T>): Promise<T> {

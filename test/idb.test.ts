@@ -2,11 +2,10 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ScratchpadError } from '../src/core/errors.js';
 import type { HistoryEntry, HistoryQuery } from '../src/core/types.js';
 import { indexedDbStorage } from '../src/storage/idb.js';
 import type { SessionStorage, SyncOp } from '../src/storage/types.js';
-import { append, entry, full, prefix, row, uniqueName } from './idb-fixtures.js';
+import { append, entry, full, prefix, rejection, row, uniqueName } from './idb-fixtures.js';
 
 const open: SessionStorage[] = [];
 afterEach(() => {
@@ -17,15 +16,6 @@ async function session(sessionId = 's1', name = uniqueName(), indexedDB: IDBFact
   const storage = await indexedDbStorage({ name, indexedDB }).open(sessionId);
   open.push(storage);
   return storage;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ScratchpadError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ScratchpadError)) throw new Error(`expected a ScratchpadError, got ${String(error)}`);
-  return error;
 }
 
 function op(mutationId: number, pad = 'p', section = 's'): SyncOp {
