@@ -19,6 +19,8 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
+          // A real reference sync server on loopback for the sync tests in Chromium (URL and token via inject()).
+          globalSetup: ['test/helpers/sync-server.global.ts'],
           include: ['test/**/*.browser.test.{ts,tsx}'],
           testTimeout: 60_000,
           browser: {
