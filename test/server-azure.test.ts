@@ -2,11 +2,18 @@
  * The shared store suite (test/helpers/store-suite.ts) on the Azure stores, against real server implementations on
  * loopback that the harness starts: Azurite for Blob Storage, @vercel/cosmosdb-server for Cosmos DB.
  */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hmacAuth, signToken } from '../src/server/auth.js';
 import { blobStore } from '../src/server/azure/blob.js';
 import { cosmosStore } from '../src/server/azure/cosmos.js';
+import { createServer, type ScratchpadServer } from '../src/server/server.js';
+import type { ServerStore } from '../src/server/types.js';
+import type { SyncOp } from '../src/storage/types.js';
+import type { PullResponse, PushResponse, SnapshotResponse } from '../src/sync/protocol.js';
 import { startAzurite, type Azurite } from './helpers/azurite.js';
 import { startCosmos, type CosmosEmulator } from './helpers/cosmos.js';
-import { runStoreSuite, type StoreFactory } from './helpers/store-suite.js';
+import { startFaultProxy } from './helpers/fault-proxy.js';
+import { checkHistory, opsFor, runStoreSuite, type StoreFactory } from './helpers/store-suite.js';
 
 let azurite: Azurite | undefined;
 let containers = 0;
@@ -47,3 +54,160 @@ const cosmosFactory: StoreFactory = {
 };
 
 runStoreSuite([blob, cosmosFactory]);
+
+const SECRET = 'azure-test-secret-0123456789-abcdefgh';
+const token = signToken('alice', SECRET);
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+
+/** Sends until the server answers 200; network errors and 5xx are retried, anything else is a failure. */
+async function send<T>(url: string, init: RequestInit = {}): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    let response: Response;
+    try {
+      response = await fetch(url, { ...init, headers });
+    } catch {
+      continue;
+    }
+    const text = await response.text().catch(() => undefined);
+    if (response.status === 200 && text !== undefined) return JSON.parse(text) as T;
+    if (response.status < 500 || attempt > 200) throw new Error(`${init.method ?? 'GET'} ${url} answered ${response.status}: ${text}`);
+  }
+}
+
+async function pullEverything(url: string, sessionId: string, limit: number): Promise<PullResponse['entries'][number][]> {
+  const entries: PullResponse['entries'][number][] = [];
+  let since = '';
+  for (;;) {
+    const page = await send<PullResponse>(`${url}/v1/sessions/${sessionId}/pull?since=${since}&limit=${limit}`);
+    entries.push(...page.entries);
+    since = page.cursor;
+    if (!page.more) return entries;
+  }
+}
+
+async function instance(store: ServerStore): Promise<{ server: ScratchpadServer; url: string }> {
+  const server = createServer({ store, auth: hmacAuth(SECRET), log: () => undefined });
+  return { server, url: (await server.listen(0)).url };
+}
+
+describe.each([
+  { name: 'Blob Storage (Azurite)', factory: blob },
+  { name: 'Cosmos DB (cosmosdb-server)', factory: cosmosFactory },
+])('two server instances on one $name', ({ factory }) => {
+  beforeAll(() => factory.start(), 60_000);
+  afterAll(() => factory.stop(), 60_000);
+
+  it('converge under concurrent pushes to one session: same content, versions without gaps, unique seqs, nothing lost', async () => {
+    const db = await factory.fresh();
+    const [one, two] = await Promise.all([instance(await db.open()), instance(await db.open())]);
+    try {
+      const clients = 6;
+      const batches = 6;
+      const perBatch = 5;
+      // Every client starts at once against a session nobody has written: its creation races too.
+      await Promise.all(
+        Array.from({ length: clients }, async (_, c) => {
+          const url = c % 2 === 0 ? one.url : two.url;
+          const id = `client-${c}`;
+          const ops = opsFor(id);
+          for (let b = 0; b < batches; b++) {
+            const batch: SyncOp[] = [];
+            for (let i = 0; i < perBatch; i++) {
+              const n = b * perBatch + i;
+              if (n % 5 === 0) batch.push(ops.replace('pad', 'shared', `client ${c} wrote ${n}\n`, 0));
+              else if (n % 5 === 1) batch.push(ops.append('pad', `own-${c}`, `line ${n}`));
+              else batch.push(ops.append('pad', 'log', `client ${c} op ${n}`));
+            }
+            const body = JSON.stringify({ clientId: id, ops: batch });
+            const response = await send<PushResponse>(`${url}/v1/sessions/shared-session/push`, { method: 'POST', body });
+            expect(response.lastMutationId).toBe((b + 1) * perBatch);
+            // A retry of the same batch (as after a lost answer) changes nothing.
+            if (b % 3 === 0) {
+              const again = await send<PushResponse>(`${url}/v1/sessions/shared-session/push`, { method: 'POST', body });
+              expect(new Set(again.results.map((r) => r.status))).toEqual(new Set(['duplicate']));
+            }
+          }
+        }),
+      );
+
+      const total = clients * batches * perBatch;
+      const [entriesOne, entriesTwo] = await Promise.all([pullEverything(one.url, 'shared-session', 47), pullEverything(two.url, 'shared-session', 53)]);
+      expect(entriesOne).toHaveLength(total);
+      expect(entriesTwo).toEqual(entriesOne);
+      const [snapOne, snapTwo] = await Promise.all([
+        send<SnapshotResponse>(`${one.url}/v1/sessions/shared-session/snapshot`),
+        send<SnapshotResponse>(`${two.url}/v1/sessions/shared-session/snapshot`),
+      ]);
+      expect(snapTwo).toEqual(snapOne);
+      // seqs 1..total without gaps: the cursor of the whole history is the count of its entries.
+      expect(snapOne.cursor).toBe(String(total));
+      expect(new Set(entriesOne.map((e) => e.id)).size).toBe(total);
+
+      const log = snapOne.sections.find((s) => s.section === 'log')!.content.split('\n');
+      const expected: string[] = [];
+      for (let c = 0; c < clients; c++) for (let n = 0; n < batches * perBatch; n++) if (n % 5 >= 2) expected.push(`client ${c} op ${n}`);
+      expect([...log].sort()).toEqual(expected.sort());
+      for (let c = 0; c < clients; c++) {
+        expect(snapOne.sections.find((s) => s.section === `own-${c}`)!.version).toBe((batches * perBatch) / 5);
+        const mine = await send<SnapshotResponse>(`${c % 2 ? two.url : one.url}/v1/sessions/shared-session/snapshot?clientId=client-${c}`);
+        expect(mine.lastMutationId).toBe(batches * perBatch);
+      }
+      // 'shared' was replaced by every client on base 0: one clean create, then merges or marked conflicts, never lost.
+      expect(snapOne.sections.find((s) => s.section === 'shared')!.version).toBe(clients * batches);
+      await checkHistory(one.server.store, 'alice', 'shared-session');
+    } finally {
+      await Promise.all([one.server.close(), two.server.close()]);
+    }
+  }, 120_000);
+
+  it('applies each op once through faulty proxies in front of both instances', async () => {
+    const db = await factory.fresh();
+    const [one, two] = await Promise.all([instance(await db.open()), instance(await db.open())]);
+    const proxies = await Promise.all([startFaultProxy({ upstream: one.url, seed: 8101 }), startFaultProxy({ upstream: two.url, seed: 8102 })]);
+    try {
+      const perClient = 150;
+      await Promise.all(
+        [0, 1].map(async (c) => {
+          const clientId = `client-${c}`;
+          const make = opsFor(clientId);
+          const outbox: SyncOp[] = [];
+          let lastReplace: number | undefined;
+          for (let n = 0; n < perClient; n++) {
+            if (n % 10 === 9) {
+              // Chained on the client's own previous replace, which may not be confirmed yet when made.
+              const op = make.replace('pad', `state-${c}`, `client ${c} state ${n}\n`, 0, lastReplace === undefined ? {} : { baseMutationId: lastReplace });
+              lastReplace = op.mutationId;
+              outbox.push(op);
+            } else outbox.push(make.append('pad', 'log', `client ${c} line ${n}`));
+          }
+          while (outbox.length > 0) {
+            const batch = outbox.slice(0, 1 + (outbox.length % 13));
+            const response = await send<PushResponse>(`${proxies[c]!.url}/v1/sessions/shared/push`, { method: 'POST', body: JSON.stringify({ clientId, ops: batch }) });
+            for (const result of response.results) expect(result).not.toHaveProperty('conflict');
+            while (outbox.length > 0 && outbox[0]!.mutationId <= response.lastMutationId) outbox.shift();
+          }
+        }),
+      );
+      // Every kind of fault happened.
+      for (const fault of Object.keys(proxies[0]!.counts) as (keyof (typeof proxies)[0]['counts'])[]) {
+        expect(proxies[0]!.counts[fault] + proxies[1]!.counts[fault]).toBeGreaterThan(0);
+      }
+      const pulled = await pullEverything(proxies[1]!.url, 'shared', 70);
+      expect(pulled).toHaveLength(2 * perClient);
+      const snapshot = await one.server.store.snapshot({ userId: 'alice', sessionId: 'shared', clientId: 'client-0' });
+      expect(snapshot).toMatchObject({ lastMutationId: perClient, cursor: String(2 * perClient) });
+      const lines = snapshot.sections.find((s) => s.section === 'log')!.content.split('\n');
+      expect(lines).toHaveLength(2 * perClient * 0.9);
+      expect(new Set(lines).size).toBe(lines.length);
+      for (const c of [0, 1]) {
+        const mine = lines.filter((l) => l.startsWith(`client ${c} `)).map((l) => Number(l.split(' ').at(-1)));
+        expect(mine).toEqual([...mine].sort((a, b) => a - b));
+        expect(snapshot.sections.find((s) => s.section === `state-${c}`)).toMatchObject({ content: `client ${c} state ${perClient - 1}\n`, version: perClient / 10 });
+      }
+      await checkHistory(two.server.store, 'alice', 'shared');
+    } finally {
+      await Promise.all(proxies.map((p) => p.close()));
+      await Promise.all([one.server.close(), two.server.close()]);
+    }
+  }, 120_000);
+});
