@@ -2,6 +2,10 @@
  * The shared store suite (test/helpers/store-suite.ts) on the Azure stores, against real server implementations on
  * loopback that the harness starts: Azurite for Blob Storage, @vercel/cosmosdb-server for Cosmos DB.
  */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacAuth, signToken } from '../src/server/auth.js';
 import { blobStore } from '../src/server/azure/blob.js';
@@ -11,6 +15,7 @@ import type { ServerStore } from '../src/server/types.js';
 import type { SyncOp } from '../src/storage/types.js';
 import type { PullResponse, PushResponse, SnapshotResponse } from '../src/sync/protocol.js';
 import { startAzurite, type Azurite } from './helpers/azurite.js';
+import { freePort } from './helpers/postgres.js';
 import { startCosmos, type CosmosEmulator } from './helpers/cosmos.js';
 import { startFaultProxy } from './helpers/fault-proxy.js';
 import { checkHistory, opsFor, runStoreSuite, type StoreFactory } from './helpers/store-suite.js';
@@ -210,4 +215,108 @@ describe.each([
       await Promise.all([one.server.close(), two.server.close()]);
     }
   }, 120_000);
+});
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLI = ['--import', 'tsx', join(ROOT, 'src/cli/index.ts')];
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly output: () => string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `scratchpad-store serve` in a child process, with only the environment given (plus PATH). */
+async function serve(args: string[], env: Record<string, string>): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...CLI, 'serve', '--port', String(port), '--secret', SECRET, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  await new Promise<void>((ready, fail) => {
+    child.stdout!.on('data', () => {
+      if (output.includes('listening on')) ready();
+    });
+    void exited.then(({ code }) => fail(new Error(`serve exited with ${code} before listening:\n${output}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}`, output: () => output, exited };
+}
+
+async function stop(running: Running): Promise<void> {
+  running.child.kill('SIGTERM');
+  expect(await running.exited).toEqual({ code: 0, signal: null });
+}
+
+describe('scratchpad-store serve on Azure', () => {
+  let emulators: { azurite: Azurite; cosmos: CosmosEmulator } | undefined;
+  let dir = '';
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'scratchpad-azure-cli-'));
+    const [a, c] = await Promise.all([startAzurite(), startCosmos()]);
+    emulators = { azurite: a, cosmos: c };
+    writeFileSync(join(dir, 'cosmos-ca.pem'), c.cert);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([emulators?.azurite.stop(), emulators?.cosmos.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  /** Pushes through one server, stops it, and pulls what it acknowledged through a second one on the same backend. */
+  async function roundTrip(first: [string[], Record<string, string>], second: [string[], Record<string, string>], expectWhere: string): Promise<void> {
+    const a = opsFor('cli-client');
+    const one = await serve(...first);
+    expect(one.output()).toContain(expectWhere);
+    const pushed = await send<PushResponse>(`${one.url}/v1/sessions/cli/push`, {
+      method: 'POST',
+      body: JSON.stringify({ clientId: 'cli-client', ops: [a.replace('p', 's', 'hello\n', 0), a.append('p', 's', 'world')] }),
+    });
+    expect(pushed.lastMutationId).toBe(2);
+    await stop(one);
+    const two = await serve(...second);
+    try {
+      const snapshot = await send<SnapshotResponse>(`${two.url}/v1/sessions/cli/snapshot?clientId=cli-client`);
+      expect(snapshot).toMatchObject({ cursor: '2', lastMutationId: 2 });
+      expect(snapshot.sections[0]).toMatchObject({ content: 'hello\nworld', version: 2 });
+    } finally {
+      await stop(two);
+    }
+  }
+
+  it('--blob <connection string> (and SCRATCHPAD_BLOB_CONNECTION_STRING) keeps sessions in Blob Storage', async () => {
+    const cs = emulators!.azurite.connectionString;
+    await roundTrip([['--blob', cs, '--blob-container', 'cli-blob'], {}], [['--blob-container', 'cli-blob'], { SCRATCHPAD_BLOB_CONNECTION_STRING: cs }], 'azure blob storage');
+  }, 60_000);
+
+  it('--cosmos <endpoint> --cosmos-key <key> (and the environment variables) keeps sessions in Cosmos DB', async () => {
+    const { endpoint, key } = emulators!.cosmos;
+    // The emulator's certificate is trusted the way a private CA would be: NODE_EXTRA_CA_CERTS, TLS checks on.
+    const ca = { NODE_EXTRA_CA_CERTS: join(dir, 'cosmos-ca.pem') };
+    await roundTrip(
+      [['--cosmos', endpoint, '--cosmos-key', key, '--cosmos-database', 'cli', '--cosmos-container', 'cli-sessions'], ca],
+      [['--cosmos-database', 'cli', '--cosmos-container', 'cli-sessions'], { ...ca, SCRATCHPAD_COSMOS_ENDPOINT: endpoint, SCRATCHPAD_COSMOS_KEY: key }],
+      'azure cosmos db 127.0.0.1',
+    );
+  }, 60_000);
+
+  it('refuses conflicting or incomplete storage options with exit code 2', () => {
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      spawnSync(process.execPath, [...CLI, 'serve', '--secret', SECRET, ...args], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+    const both = run(['--blob', 'UseDevelopmentStorage=true', '--db', join(dir, 'x.db')]);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('--db and --blob');
+    const noKey = run(['--cosmos', 'https://127.0.0.1:1/']);
+    expect(noKey.status).toBe(2);
+    expect(noKey.stderr).toContain('--cosmos-key');
+    const stray = run(['--cosmos-database', 'x']);
+    expect(stray.status).toBe(2);
+    const help = run(['--help']);
+    expect(help.stdout).toContain('--cosmos <endpoint>');
+    expect(help.stdout).toContain('--blob <connection>');
+  });
 });

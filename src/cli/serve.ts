@@ -14,6 +14,13 @@ Storage (one of):
   --db <file>              SQLite file, created if missing (default: ./scratchpad.db)
   --postgres <url>         PostgreSQL connection string; several instances may share one database
                            (or set SCRATCHPAD_POSTGRES_URL)
+  --cosmos <endpoint>      Azure Cosmos DB account endpoint (or SCRATCHPAD_COSMOS_ENDPOINT), with
+  --cosmos-key <key>       its key (or SCRATCHPAD_COSMOS_KEY); several instances may share one container
+  --cosmos-database <id>   default scratchpad (created if missing)
+  --cosmos-container <id>  default sessions (created if missing, partition key /sessionId)
+  --blob <connection>      Azure Blob Storage connection string (or SCRATCHPAD_BLOB_CONNECTION_STRING);
+                           for light sessions: one session's writes take turns on its blob
+  --blob-container <name>  default scratchpad (created if missing)
 
 Auth (at least one; a request must carry Authorization: Bearer <token>):
   --tokens <file>          JSON file { "<token>": "<userId>" }, re-read when it changes
@@ -49,6 +56,12 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     options: {
       db: { type: 'string' },
       postgres: { type: 'string' },
+      cosmos: { type: 'string' },
+      'cosmos-key': { type: 'string' },
+      'cosmos-database': { type: 'string' },
+      'cosmos-container': { type: 'string' },
+      blob: { type: 'string' },
+      'blob-container': { type: 'string' },
       tokens: { type: 'string' },
       secret: { type: 'string' },
       'secret-file': { type: 'string' },
@@ -69,8 +82,17 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     return undefined;
   }
 
-  const postgresUrl = values.postgres ?? env.SCRATCHPAD_POSTGRES_URL;
-  if (postgresUrl && values.db) throw new UsageError('Give either --db or --postgres, not both.');
+  const postgresUrl = values.postgres ?? (env.SCRATCHPAD_POSTGRES_URL || undefined);
+  const cosmosEndpoint = values.cosmos ?? (env.SCRATCHPAD_COSMOS_ENDPOINT || undefined);
+  const cosmosKey = values['cosmos-key'] ?? (env.SCRATCHPAD_COSMOS_KEY || undefined);
+  const blobConnection = values.blob ?? (env.SCRATCHPAD_BLOB_CONNECTION_STRING || undefined);
+  const chosen = [values.db && '--db', postgresUrl && '--postgres', cosmosEndpoint && '--cosmos', blobConnection && '--blob'].filter(Boolean);
+  if (chosen.length > 1) throw new UsageError(`Give one storage option, not ${chosen.join(' and ')}.`);
+  if (cosmosEndpoint && !cosmosKey) throw new UsageError('--cosmos needs --cosmos-key (or SCRATCHPAD_COSMOS_KEY).');
+  if (!cosmosEndpoint && (values['cosmos-key'] || values['cosmos-database'] || values['cosmos-container'])) {
+    throw new UsageError('--cosmos-key, --cosmos-database and --cosmos-container go with --cosmos.');
+  }
+  if (!blobConnection && values['blob-container']) throw new UsageError('--blob-container goes with --blob.');
   const auth = buildAuth(values.tokens, readSecret(values.secret, values['secret-file'], env));
   const limits: Partial<ServerLimits> = {
     ...(values['max-body'] ? { maxBodyBytes: integer(values['max-body'], '--max-body') } : {}),
@@ -82,9 +104,30 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   const cors = values.cors ? { origin: values.cors === '*' ? '*' : values.cors.split(',').map((o) => o.trim()).filter(Boolean) } : undefined;
   const retention = values.retention ? { maxAgeMs: duration(values.retention) } : undefined;
 
-  const store: ServerStore = postgresUrl
-    ? await postgresStore({ connectionString: postgresUrl, limits })
-    : sqliteStore({ path: values.db ?? './scratchpad.db', limits });
+  let store: ServerStore;
+  let where: string;
+  if (postgresUrl) {
+    store = await postgresStore({ connectionString: postgresUrl, limits });
+    where = 'postgres';
+  } else if (cosmosEndpoint && cosmosKey) {
+    // Loaded only when chosen: the Azure SDKs add a few hundred ms to every start otherwise.
+    const { cosmosStore } = await import('../server/azure/cosmos.js');
+    store = await cosmosStore({
+      endpoint: cosmosEndpoint,
+      key: cosmosKey,
+      limits,
+      ...(values['cosmos-database'] ? { database: values['cosmos-database'] } : {}),
+      ...(values['cosmos-container'] ? { container: values['cosmos-container'] } : {}),
+    });
+    where = `azure cosmos db ${new URL(cosmosEndpoint).host}`;
+  } else if (blobConnection) {
+    const { blobStore } = await import('../server/azure/blob.js');
+    store = await blobStore({ connectionString: blobConnection, limits, ...(values['blob-container'] ? { container: values['blob-container'] } : {}) });
+    where = 'azure blob storage';
+  } else {
+    store = sqliteStore({ path: values.db ?? './scratchpad.db', limits });
+    where = `sqlite ${values.db ?? './scratchpad.db'}`;
+  }
   const server = createServer({ store, auth, limits, ...(cors ? { cors } : {}), ...(retention ? { retention } : {}) });
   let info;
   try {
@@ -93,7 +136,6 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     await server.close();
     throw error;
   }
-  const where = postgresUrl ? 'postgres' : `sqlite ${values.db ?? './scratchpad.db'}`;
   process.stdout.write(`scratchpad-store server listening on ${info.url} (${where})\n`);
   return { url: info.url, close: () => server.close() };
 }

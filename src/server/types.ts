@@ -68,7 +68,7 @@ export interface PruneReport {
  * (test/helpers/store-suite.ts) to check that it behaves the same.
  */
 export interface ServerStore {
-  /** 'sqlite' or 'postgres', for logs. */
+  /** 'sqlite', 'postgres', 'azure-cosmos' or 'azure-blob', for logs. */
   readonly kind: string;
   push(input: PushInput): Promise<PushResponse>;
   pull(input: PullInput): Promise<PullResponse>;

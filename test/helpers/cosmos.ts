@@ -11,6 +11,8 @@ import selfsigned from 'selfsigned';
 
 export interface CosmosEmulator {
   readonly endpoint: string;
+  /** The emulator's certificate (PEM), e.g. for NODE_EXTRA_CA_CERTS of a child process. */
+  readonly cert: string;
   /** Any base64 string: the emulator does not check signatures. */
   readonly key: string;
   /** Trusts the emulator's certificate, and nothing else. */
@@ -39,6 +41,7 @@ export async function startCosmos(): Promise<CosmosEmulator> {
   const agents: Agent[] = [];
   return {
     endpoint: `https://127.0.0.1:${port}/`,
+    cert: pems.cert,
     key: Buffer.from('cosmosdb-server accepts any key').toString('base64'),
     agent() {
       const agent = new Agent({ ca: pems.cert, keepAlive: true });
