@@ -181,6 +181,8 @@ class BlobTx implements StoreTx, OptimisticTx {
   /** Payload blobs written by this attempt: deleted again when it does not commit. */
   private readonly written: string[] = [];
   private committedState: { sessionId: string; refs: Set<string> } | undefined;
+  /** 'unknown' after a state upload that failed without an answer: it may have landed, naming this attempt's payloads. */
+  private outcome: 'none' | 'failed' | 'unknown' | 'committed' = 'none';
   private current: string | undefined;
 
   constructor(
@@ -463,6 +465,7 @@ class BlobTx implements StoreTx, OptimisticTx {
     await this.spill(sessionId, file);
     const body = JSON.stringify(file);
     const historyFrom = file.entries.reduce((min, e) => Math.min(min, e.receivedAt), Infinity);
+    this.outcome = 'unknown';
     try {
       await this.ctx.container.getBlockBlobClient(stateName(sessionId)).upload(body, Buffer.byteLength(body), {
         conditions: loaded.etag !== undefined ? { ifMatch: loaded.etag } : { ifNoneMatch: '*' },
@@ -474,9 +477,13 @@ class BlobTx implements StoreTx, OptimisticTx {
       });
     } catch (error) {
       const status = statusOf(error);
-      if (status === 412 || status === 409) throw new WriteConflict(`session state blob answered ${status}`);
+      if (status === 412 || status === 409) {
+        this.outcome = 'failed';
+        throw new WriteConflict(`session state blob answered ${status}`);
+      }
       throw error;
     }
+    this.outcome = 'committed';
     this.committedState = { sessionId, refs: refsOf(file) };
   }
 
@@ -504,10 +511,10 @@ class BlobTx implements StoreTx, OptimisticTx {
     // One state blob is read in one request: what a read transaction saw is already consistent.
   }
 
-  async cleanup(committed: boolean): Promise<void> {
+  async cleanup(): Promise<void> {
     const doomed: string[] = [];
-    if (!committed) doomed.push(...this.written);
-    else if (this.committedState) {
+    if (this.outcome === 'none' || this.outcome === 'failed') doomed.push(...this.written);
+    else if (this.outcome === 'committed' && this.committedState) {
       const { sessionId, refs } = this.committedState;
       const loaded = this.states.get(sessionId)!;
       for (const ref of loaded.storedRefs) if (!refs.has(ref)) doomed.push(payloadPrefix(sessionId) + ref);

@@ -24,8 +24,11 @@ export interface OptimisticTx {
   commit(): Promise<void>;
   /** Read transactions: throws `WriteConflict` when a writer committed while the body read (its reads may disagree). */
   validate(): Promise<void>;
-  /** Best-effort cleanup after the transaction is over, committed or not (superseded or unreferenced large values). */
-  cleanup(committed: boolean): Promise<void>;
+  /**
+   * Best-effort cleanup once the attempt is over: large values it wrote that nothing refers to (its commit definitely
+   * failed), or that its commit stopped referring to. After an unknown outcome it deletes nothing.
+   */
+  cleanup(): Promise<void>;
 }
 
 /**
@@ -42,12 +45,10 @@ export function optimisticRunner(begin: (mode: 'read' | 'write') => OptimisticTx
     guard.run(async () => {
       for (let attempt = 1; ; attempt++) {
         const t = begin(mode);
-        let committed = false;
         try {
           const result = await body(t.tx);
           if (mode === 'write') await t.commit();
           else await t.validate();
-          committed = true;
           return result;
         } catch (error) {
           if (!(error instanceof WriteConflict) || attempt >= maxAttempts) {
@@ -55,7 +56,7 @@ export function optimisticRunner(begin: (mode: 'read' | 'write') => OptimisticTx
             throw error;
           }
         } finally {
-          await t.cleanup(committed).catch(() => undefined);
+          await t.cleanup().catch(() => undefined);
         }
         await sleep(Math.random() * Math.min(cap, base * 2 ** (attempt - 1)));
       }

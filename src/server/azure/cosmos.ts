@@ -251,6 +251,8 @@ class CosmosTx implements StoreTx, OptimisticTx {
   /** Large values that the commit makes unreferenced: deleted after it. */
   private readonly garbage: { sessionId: string; big: BigRef }[] = [];
   private outcome: 'none' | 'failed' | 'unknown' | 'committed' = 'none';
+  /** Every batch of the commit went through: only then are the values it made unreferenced really unreferenced. */
+  private complete = false;
   private current: string | undefined;
 
   constructor(
@@ -684,6 +686,7 @@ class CosmosTx implements StoreTx, OptimisticTx {
     // Only retention and deletion write more than one batch holds: anchors first, then the history below them.
     // Each later batch is safe on its own, and a crash between them leaves extra history, which the next pass drops.
     for (const batch of batches.slice(1)) await this.runBatch(sessionId, batch, false);
+    this.complete = true;
   }
 
   private async runBatch(sessionId: string, operations: OperationInput[], first: boolean): Promise<void> {
@@ -763,7 +766,7 @@ class CosmosTx implements StoreTx, OptimisticTx {
       await Promise.all(this.written.map((w) => this.deleteIfExists(w.sessionId, w.id)));
       return;
     }
-    if (this.outcome !== 'committed') return;
+    if (this.outcome !== 'committed' || !this.complete) return;
     for (const { sessionId, big } of this.garbage) {
       for (let i = 0; i < big.n; i++) await this.deleteIfExists(sessionId, pieceId(big.ref, i));
     }
