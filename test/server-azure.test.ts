@@ -6,6 +6,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CosmosClient } from '@azure/cosmos';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacAuth, signToken } from '../src/server/auth.js';
 import { blobStore } from '../src/server/azure/blob.js';
@@ -319,4 +321,76 @@ describe('scratchpad-store serve on Azure', () => {
     expect(help.stdout).toContain('--cosmos <endpoint>');
     expect(help.stdout).toContain('--blob <connection>');
   });
+});
+
+describe('large values kept apart from their documents', () => {
+  const big = (c: string) => `${c.repeat(400_000)}\n`;
+
+  it('Cosmos DB: pieces are all referenced, and go when their section is replaced or the session deleted', async () => {
+    const emulator = await startCosmos();
+    try {
+      const store = await cosmosStore({ endpoint: emulator.endpoint, key: emulator.key, agent: emulator.agent(), database: 'pieces' });
+      const client = new CosmosClient({ endpoint: emulator.endpoint, key: emulator.key, agent: emulator.agent() });
+      const container = client.database('pieces').container('sessions');
+      const docs = async () => (await container.items.query<{ id: string; kind: string; ref?: string; big?: { ref: string; n: number } }>('SELECT * FROM c WHERE c.sessionId = "s"', { partitionKey: 's' }).fetchAll()).resources;
+      /** Every piece belongs to a value some document refers to, and every such value has all its pieces. */
+      const consistent = async () => {
+        const all = await docs();
+        const pieces = all.filter((d) => d.kind === 'piece');
+        const refs = all.filter((d) => d.big).map((d) => d.big!);
+        expect(pieces.length).toBe(refs.reduce((n, r) => n + r.n, 0));
+        for (const piece of pieces) expect(refs.some((r) => r.ref === piece.ref)).toBe(true);
+        return { pieces: pieces.length, refs: refs.length };
+      };
+      const a = opsFor('a');
+      await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', big('x'), 0)] });
+      expect((await consistent()).refs).toBeGreaterThan(0);
+      await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', big('y'), 1), a.replace('p', 's', 'small\n', 2)] });
+      await consistent();
+      expect((await store.snapshot({ userId: 'u', sessionId: 's', clientId: undefined })).sections[0]).toMatchObject({ content: 'small\n', version: 3 });
+      const versions = await checkHistory(store, 'u', 's');
+      expect(versions.get('p/s')).toEqual([big('x'), big('y'), 'small\n']);
+
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
+      // Only the session document and the client's mutation id stay.
+      expect((await docs()).map((d) => d.kind).sort()).toEqual(['client', 'session']);
+      await store.close();
+      client.dispose();
+    } finally {
+      await emulator.stop();
+    }
+  }, 60_000);
+
+  it('Blob Storage: payload blobs are all referenced, and go when their section is replaced or the session deleted', async () => {
+    const azurite = await startAzurite();
+    try {
+      const store = await blobStore({ connectionString: azurite.connectionString, container: 'payloads' });
+      const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('payloads');
+      const payloads = async () => {
+        const names: string[] = [];
+        for await (const blob of container.listBlobsFlat({ prefix: 'sessions/' })) if (blob.name.includes('/payloads/')) names.push(blob.name.split('/').at(-1)!);
+        return names;
+      };
+      const referenced = async () => {
+        const state = [];
+        for await (const blob of container.listBlobsFlat({ prefix: 'sessions/' })) if (blob.name.endsWith('/state.json')) state.push(blob.name);
+        expect(state).toHaveLength(1);
+        const text = (await container.getBlobClient(state[0]!).downloadToBuffer()).toString('utf8');
+        return [...text.matchAll(/"ref":"([0-9a-f]+)"/g)].map((m) => m[1]!).sort();
+      };
+      const a = opsFor('a');
+      await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', big('x'), 0)] });
+      expect((await payloads()).sort()).toEqual(await referenced());
+      await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', big('y'), 1)] });
+      await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', 'small\n', 2)] });
+      expect((await payloads()).sort()).toEqual(await referenced());
+      const versions = await checkHistory(store, 'u', 's');
+      expect(versions.get('p/s')).toEqual([big('x'), big('y'), 'small\n']);
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
+      expect(await payloads()).toEqual([]);
+      await store.close();
+    } finally {
+      await azurite.stop();
+    }
+  }, 60_000);
 });
