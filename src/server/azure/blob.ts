@@ -21,6 +21,8 @@ export interface BlobStoreOptions {
   readonly retry?: RetryPolicy;
   /** Text values longer than this (UTF-16 code units) go to blobs of their own, so the state blob stays small. Default 64 Ki. */
   readonly spillChars?: number;
+  /** Create the container when missing (default true). False where the identity may not create containers. */
+  readonly createIfMissing?: boolean;
   /** Passed to the client made from `connectionString` (retry options, a proxy, a custom HTTP client). */
   readonly pipeline?: StoragePipelineOptions;
 }
@@ -49,7 +51,8 @@ export async function blobStore(options: BlobStoreOptions): Promise<ServerStore>
     (options.connectionString ? BlobServiceClient.fromConnectionString(options.connectionString, options.pipeline) : undefined);
   if (!service) throw new Error('blobStore needs a connectionString or a serviceClient.');
   const container = service.getContainerClient(options.container ?? 'scratchpad');
-  await container.createIfNotExists();
+  if (options.createIfMissing ?? true) await container.createIfNotExists();
+  else if (!(await container.exists())) throw new Error(`Blob container ${container.containerName} does not exist.`);
   const ctx: BlobContext = { container, cache: new PayloadCache(), spillChars: options.spillChars ?? 64 * 1024 };
   const inFlight = new InFlight('Blob Storage');
   const run = optimisticRunner((mode) => new BlobTx(ctx, mode), options.retry ?? {}, inFlight);

@@ -36,6 +36,11 @@ export interface CosmosStoreOptions {
   readonly container?: string;
   /** Provisioned RU/s when the store creates the container. Default: none given (serverless, or the database's shared throughput). */
   readonly throughput?: number;
+  /**
+   * Create the database and container when missing (default true). False where the identity may only read and write
+   * items (Microsoft Entra ID data-plane roles cannot create containers): both must then exist, partitioned by /sessionId.
+   */
+  readonly createIfMissing?: boolean;
   readonly limits?: Partial<ServerLimits>;
   /** Retries of a commit lost to another writer of the same session (412 on the session document). */
   readonly retry?: RetryPolicy;
@@ -70,8 +75,9 @@ export async function cosmosStore(options: CosmosStoreOptions): Promise<ServerSt
       : undefined);
   if (!client) throw new Error('cosmosStore needs an endpoint and a key, or a client.');
   try {
-    const { database } = await client.databases.createIfNotExists({ id: options.database ?? 'scratchpad' });
-    const { container } = await database.containers.createIfNotExists({
+    const create = options.createIfMissing ?? true;
+    const database = create ? (await client.databases.createIfNotExists({ id: options.database ?? 'scratchpad' })).database : client.database(options.database ?? 'scratchpad');
+    const definition = {
       id: options.container ?? 'sessions',
       partitionKey: { paths: ['/sessionId'], kind: PartitionKeyKind.Hash, version: PartitionKeyDefinitionVersion.V2 },
       // Large text is never queried: indexing it would only cost RUs on every write.
@@ -80,9 +86,12 @@ export async function cosmosStore(options: CosmosStoreOptions): Promise<ServerSt
         includedPaths: [{ path: '/*' }],
         excludedPaths: [{ path: '/content/?' }, { path: '/patch/?' }, { path: '/data/?' }, { path: '/"_etag"/?' }],
       },
-      ...(options.throughput ? { throughput: options.throughput } : {}),
-    });
+    };
+    const container = create
+      ? (await database.containers.createIfNotExists({ ...definition, ...(options.throughput ? { throughput: options.throughput } : {}) })).container
+      : database.container(definition.id);
     const { resource } = await container.read();
+    if (!resource) throw new Error(`Container ${definition.id} of database ${database.id} does not exist.`);
     const paths = resource?.partitionKey?.paths ?? [];
     if (paths.length !== 1 || paths[0] !== '/sessionId') {
       throw new Error(`Container ${container.id} is partitioned by ${JSON.stringify(paths)}; this store needs a container partitioned by /sessionId.`);
