@@ -4,7 +4,7 @@ import { planChange, type ChangePlan, type LiveSection, type PlannedChange } fro
 import { ScratchpadError, isScratchpadError } from './core/errors.js';
 import { compareNatural, numberLines, renderPad } from './core/format.js';
 import { blameFromHistory, DEFAULT_CHECKPOINT_EVERY, rebuildFromChain } from './core/history.js';
-import { countLines, utf8Length } from './core/lines.js';
+import { countLines, knownLineCount, utf8Length } from './core/lines.js';
 import { computePatch, DEFAULT_DIFF_LIMITS, formatPatch, tailOf, type ChangeShape } from './core/patch.js';
 import { checkSnapshot } from './core/snapshot.js';
 import type {
@@ -884,7 +884,7 @@ function toSection(record: SectionRecord): Section {
 }
 
 function liveFromRecord(record: SectionRecord): LiveSection {
-  return { record, lineCount: countLines(record.content), tail: tailOf(record.content), bytes: undefined };
+  return { record, lineCount: knownLineCount(record) ?? countLines(record.content), tail: tailOf(record.content), bytes: undefined };
 }
 
 function sectionKey(pad: string, section: string): string {

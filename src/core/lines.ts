@@ -58,3 +58,18 @@ export function utf8Length(text: string): number {
   }
   return bytes;
 }
+
+/**
+ * Line counts already known for a record object: a storage that rebuilt a section's content while loading it knows
+ * how many lines it has, and loading a long section then does not count them again. Keyed by the object, so a count
+ * can never outlive or be mistaken for another record's.
+ */
+const knownLineCounts = new WeakMap<object, number>();
+
+export function rememberLineCount(record: object, lines: number): void {
+  knownLineCounts.set(record, lines);
+}
+
+export function knownLineCount(record: object): number | undefined {
+  return knownLineCounts.get(record);
+}

@@ -1,4 +1,4 @@
-import { wrap, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { unwrap, wrap, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { ScratchpadError } from '../../core/errors.js';
 import { domErrorName, toStorageError } from './errors.js';
 import { SCHEMA_VERSION, upgradeSchema, type ScratchpadDB, type Store } from './schema.js';
@@ -94,6 +94,35 @@ export class Connection {
         }
         throw toStorageError(error, this.options.where);
       }
+    }
+  }
+
+  /**
+   * `transaction` without idb's wrappers, for the commit path where their promises and proxies cost more than the
+   * work: the plain IDBTransaction, and a `done` promise that settles exactly as idb's `tx.done` does (resolves on
+   * `complete`; rejects on the first `error` or `abort` event with `tx.error`, or an AbortError when it has none).
+   */
+  async rawTransaction(stores: Store[], mode: IDBTransactionMode): Promise<{ tx: IDBTransaction; done: Promise<void> }> {
+    for (let attempt = 0; ; attempt++) {
+      const db = await this.get();
+      let tx: IDBTransaction;
+      try {
+        tx = unwrap(db).transaction(stores, mode, { durability: this.options.durability });
+      } catch (error) {
+        if (attempt === 0 && domErrorName(error) === 'InvalidStateError') {
+          this.forget(db);
+          continue;
+        }
+        throw toStorageError(error, this.options.where);
+      }
+      const settled = tx;
+      const done = new Promise<void>((resolve, reject) => {
+        settled.oncomplete = () => resolve();
+        settled.onerror = settled.onabort = () => reject(settled.error || new DOMException('AbortError', 'AbortError'));
+      });
+      // An aborted transaction must not surface as an unhandled rejection.
+      done.catch(() => undefined);
+      return { tx, done };
     }
   }
 

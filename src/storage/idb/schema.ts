@@ -1,7 +1,8 @@
 import { unwrap, type DBSchema, type IDBPDatabase, type IDBPObjectStore, type IDBPTransaction, type StoreNames } from 'idb';
 import { packEntry, unpackEntry, type PackedEntry } from '../../core/packed.js';
-import type { HistoryEntry, SectionRecord, SnapshotRecord } from '../../core/types.js';
+import type { HistoryEntry, SnapshotRecord } from '../../core/types.js';
 import type { SyncOp } from '../types.js';
+import type { BodyKeyPath, StoredSectionValue } from './bodies.js';
 
 /**
  * Schema versions. `upgradeSchema` walks a database from whatever version it was left at up to this one, in place,
@@ -13,8 +14,11 @@ import type { SyncOp } from '../types.js';
  *    session/agent/time index besides the session/time one; `snapshots` gains the full-snapshot-only index (backfilled
  *    from the rows that hold content); the sync `outbox` (queue order across the clients of a session) and `meta`
  *    stores appear.
+ * 3. Same stores. A large section's row may be a head with its content in a body row beside it (see bodies.ts); the
+ *    version goes up so that a tab still running a library that would read a body row as a section has to let go.
+ *    Rows written by version 2 are valid as they are: nothing to migrate.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export type SectionKeyPath = [sessionId: string, pad: string, section: string];
 export type VersionKeyPath = [sessionId: string, pad: string, section: string, version: number];
@@ -37,8 +41,11 @@ export type StoredSnapshot = SnapshotRecord & { fullKey?: VersionKeyPath };
 export type StoredEntry = PackedEntry & { readonly s: string };
 
 export interface ScratchpadDB extends DBSchema {
-  /** Current section rows (tombstones included), keyed [sessionId, pad, section]; the row is a `SectionRecord`. */
-  sections: { key: SectionKeyPath; value: SectionRecord };
+  /**
+   * Current section rows (tombstones included), keyed [sessionId, pad, section]: a `SectionRecord`, or for a large
+   * section a head whose content is in the body row keyed [sessionId, pad, section, 0] (bodies.ts).
+   */
+  sections: { key: SectionKeyPath | BodyKeyPath; value: StoredSectionValue };
   /** One row per version, keyed [sessionId, pad, section, version]. */
   entries: {
     key: VersionKeyPath;

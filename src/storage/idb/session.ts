@@ -1,8 +1,10 @@
 import type { IDBPIndex, IDBPObjectStore, IDBPTransaction } from 'idb';
 import { ScratchpadError } from '../../core/errors.js';
 import type { HistoryEntry, HistoryQuery, SectionRecord, SnapshotRecord } from '../../core/types.js';
+import { patchSize } from '../../core/patch.js';
 import { compareEntries } from '../query.js';
 import type { ChainRead, CommitBatch, PruneRequest, SectionKey, SectionRewrite, SessionStorage, SyncOp } from '../types.js';
+import { INLINE_LIMIT, bodyKey, isBody, isHead, planLargeRow, replayHead, type SectionHead, type StoredBody, type StoredSectionValue } from './bodies.js';
 import type { ChangeChannel } from './channel.js';
 import type { Connection } from './connection.js';
 import { toStorageError } from './errors.js';
@@ -26,6 +28,7 @@ import {
 type Tx<Mode extends IDBTransactionMode> = IDBPTransaction<ScratchpadDB, Store[], Mode>;
 type HistoryIndex = IDBPIndex<ScratchpadDB, Store[], 'entries', 'bySessionTime' | 'bySessionAgentTime', 'readonly'>;
 type EntryStore = IDBPObjectStore<ScratchpadDB, Store[], 'entries', 'readonly'>;
+type SectionStore<Mode extends IDBTransactionMode> = IDBPObjectStore<ScratchpadDB, Store[], 'sections', Mode>;
 
 const ignore = (): void => undefined;
 
@@ -55,11 +58,28 @@ export class IdbSessionStorage implements SessionStorage {
   }
 
   loadSections(keys?: readonly SectionKey[]): Promise<SectionRecord[]> {
-    if (!keys) return this.read(['sections'], (tx) => tx.objectStore('sections').getAll(sessionRange(this.sessionId)));
-    return this.read(['sections'], async (tx) => {
+    const sid = this.sessionId;
+    return this.read(['sections', 'entries'], async (tx) => {
       const store = tx.objectStore('sections');
-      const rows = await Promise.all(keys.map(({ pad, section }) => store.get([this.sessionId, pad, section])));
-      return rows.filter((row): row is SectionRecord => row !== undefined);
+      const rows: (SectionRecord | SectionHead)[] = [];
+      const bodies = new Map<SectionHead, StoredBody>();
+      if (!keys) {
+        // A body's key extends its head's, so in key order it comes right after its head.
+        let head: SectionHead | undefined;
+        for (const value of await store.getAll(sessionRange(sid))) {
+          if (isBody(value)) {
+            if (head) bodies.set(head, value);
+            head = undefined;
+          } else {
+            rows.push(value);
+            head = isHead(value) ? value : undefined;
+          }
+        }
+      } else {
+        const found = await Promise.all(keys.map(({ pad, section }) => store.get([sid, pad, section])));
+        for (const value of found) if (value !== undefined && !isBody(value)) rows.push(value);
+      }
+      return Promise.all(rows.map((row) => (isHead(row) ? materialize(tx, sid, row, bodies.get(row)) : row)));
     });
   }
 
@@ -73,53 +93,92 @@ export class IdbSessionStorage implements SessionStorage {
     if (stores.length === 0) return;
     const sid = this.sessionId;
 
-    await this.write(stores, (tx) => {
+    // Versions and patch bytes of each large section's entries in this batch: what a head's deferred content owes.
+    let spans: Map<string, { from: number; to: number; count: number; bytes: number }> | undefined;
+    if (batch.sections.some(({ record }) => record.content.length > INLINE_LIMIT)) {
+      spans = new Map();
+      for (const entry of batch.entries) {
+        const key = `${entry.pad}\u0000${entry.section}`;
+        const span = spans.get(key);
+        const bytes = patchSize(entry.patch);
+        if (!span) spans.set(key, { from: entry.version, to: entry.version, count: 1, bytes });
+        else spans.set(key, { from: Math.min(span.from, entry.version), to: Math.max(span.to, entry.version), count: span.count + 1, bytes: span.bytes + bytes });
+      }
+    }
+
+    // Raw IndexedDB requests: this is the path every write takes, and idb's per-request promises and proxies cost
+    // more than the requests themselves. Same requests in the same order as the rest of this file would queue them.
+    await this.writeRaw(stores, (tx) => {
       let conflict: ScratchpadError | undefined;
-      const checks: Promise<void>[] = [];
-      const track = (request: Promise<unknown>): void => {
-        request.catch(ignore);
-      };
+      let pending = 0;
+      let checksDone!: (conflict: ScratchpadError | undefined) => void;
+      let checkFailed!: (error: unknown) => void;
+      const checked = new Promise<ScratchpadError | undefined>((resolve, reject) => {
+        checksDone = resolve;
+        checkFailed = reject;
+      });
+      // When queueing throws, nobody awaits `checked`, yet the aborted checks still reject it.
+      checked.catch(ignore);
       if (batch.sections.length > 0) {
         const sections = tx.objectStore('sections');
         // Each check is queued right before its put, and requests run in order: the check sees the rows this batch
         // wrote before it (two writes to one section in one group commit), and a failed check aborts the transaction
-        // before anything it queued can commit. No round trip to this thread between checking and writing.
+        // before anything it queued can commit. No round trip to this thread between checking and writing. A large
+        // section's row depends on the row it replaces (bodies.ts), so it is queued from the check, still inside the
+        // transaction, before it commits.
         for (const { record, expectedVersion } of batch.sections) {
           const key: SectionKeyPath = [sid, record.pad, record.section];
-          const check = sections.get(key).then((row) => {
-            const actualVersion = row?.version ?? 0;
-            if (actualVersion === expectedVersion || conflict) return;
-            conflict = conflictError(record.pad, record.section, expectedVersion, actualVersion, this.where);
+          const large = record.content.length > INLINE_LIMIT;
+          const request = sections.get(key) as IDBRequest<StoredSectionValue | undefined>;
+          pending++;
+          request.onsuccess = () => {
             try {
-              tx.abort();
-            } catch {
-              // Already aborting for another reason; the conflict is still what the caller needs to know.
+              const row = request.result;
+              const actualVersion = versionOf(row);
+              if (!conflict && actualVersion !== expectedVersion) {
+                conflict = conflictError(record.pad, record.section, expectedVersion, actualVersion, this.where);
+                try {
+                  tx.abort();
+                } catch {
+                  // Already aborting for another reason; the conflict is still what the caller needs to know.
+                }
+              } else if (!conflict && large) {
+                const planned = planLargeRow(record, row, expectedVersion, spans?.get(`${record.pad}\u0000${record.section}`));
+                if (planned.body) sections.put(planned.body, bodyKey(sid, record.pad, record.section));
+                sections.put(planned.head, key);
+              } else if (!conflict && isHead(row)) {
+                sections.delete(bodyKey(sid, record.pad, record.section));
+              }
+            } catch (error) {
+              checkFailed(error);
+              return;
             }
-          });
-          track(check);
-          checks.push(check);
-          track(sections.put(record, key));
+            if (--pending === 0) checksDone(conflict);
+          };
+          request.onerror = () => checkFailed(request.error);
+          if (!large) sections.put(record, key);
         }
       }
       if (batch.entries.length > 0) {
         const entries = tx.objectStore('entries');
-        for (const entry of batch.entries) track(entries.put(toStoredEntry(sid, entry), [sid, entry.pad, entry.section, entry.version]));
+        for (const entry of batch.entries) entries.put(toStoredEntry(sid, entry), [sid, entry.pad, entry.section, entry.version]);
       }
       if (batch.snapshots.length > 0) {
         const snapshots = tx.objectStore('snapshots');
         for (const snapshot of batch.snapshots) {
           const key: VersionKeyPath = [sid, snapshot.pad, snapshot.section, snapshot.version];
-          track(snapshots.put(toStoredSnapshot(sid, snapshot), key));
+          snapshots.put(toStoredSnapshot(sid, snapshot), key);
         }
       }
       if (outbox.length > 0) {
         const store = tx.objectStore('outbox');
         // The unique byClient index refuses a (client, mutation id) queued twice: the batch aborts, nothing is lost.
-        for (const op of outbox) track(store.add({ ...op, s: sid }));
+        for (const op of outbox) store.add({ ...op, s: sid });
       }
-      // Settles while the transaction is still active (in the last check's success event), so that write() can
+      if (pending === 0) checksDone(conflict);
+      // Settles while the transaction is still active (in the last check's success event), so that writeRaw() can
       // still abort or commit it.
-      return Promise.all(checks).then(() => conflict);
+      return checked;
     });
 
     const changed = new Map<string, SectionKey>();
@@ -179,7 +238,10 @@ export class IdbSessionStorage implements SessionStorage {
         const after = versionRange(sid, pad, section, anchor.version, Infinity, true);
         const full = after ? await snapshots.index('full').openCursor(after) : null;
         if (full) resolvedBy = fromStoredSnapshot(full.value);
-        else current = await tx.objectStore('sections').get([sid, pad, section]);
+        else {
+          const row = await tx.objectStore('sections').get([sid, pad, section]);
+          if (row !== undefined && !isBody(row)) current = isHead(row) ? await materialize(tx, sid, row) : row;
+        }
       }
       const entriesRange = versionRange(sid, pad, section, anchor?.version ?? 0, upTo, true);
       const entries = entriesRange ? await sectionEntries(tx.objectStore('entries'), sid, pad, section, entriesRange) : [];
@@ -190,9 +252,18 @@ export class IdbSessionStorage implements SessionStorage {
   async prune(requests: readonly PruneRequest[]): Promise<void> {
     if (requests.length === 0) return;
     const sid = this.sessionId;
-    await this.write(['entries', 'snapshots'], (tx) => {
+    await this.write(['sections', 'entries', 'snapshots'], async (tx) => {
       const history = tx.objectStore('entries');
       const snapshots = tx.objectStore('snapshots');
+      // A head whose content needs entries that are about to go gets its body rewritten at its current version first
+      // (read before the deletes are queued; requests run in order).
+      const sections = tx.objectStore('sections');
+      const rows = await Promise.all(requests.map(({ pad, section }) => sections.get([sid, pad, section])));
+      const stale = requests.flatMap((request, i) => {
+        const row = rows[i];
+        return isHead(row) && row.deferred.version + 1 < request.belowVersion ? [row] : [];
+      });
+      for (const record of await Promise.all(stale.map((head) => materialize(tx, sid, head)))) putWhole(sections, sid, record);
       for (const { pad, section, belowVersion, snapshot } of requests) {
         const range = versionRange(sid, pad, section, -Infinity, belowVersion, false, true);
         if (range) {
@@ -232,7 +303,8 @@ export class IdbSessionStorage implements SessionStorage {
       const outbox = tx.objectStore('outbox');
       const ops = await outbox.index('bySession').getAllKeys(sid);
       for (const key of ops) outbox.delete(key).catch(ignore);
-      removed = await keys;
+      // Body rows ([sessionId, pad, section, 0]) are not sections of their own.
+      removed = (await keys).filter((key): key is SectionKeyPath => key.length === 3);
       return undefined;
     });
     this.channel.post({ sessionId: sid, sections: removed.map(([, pad, section]) => ({ pad, section })) });
@@ -252,7 +324,7 @@ export class IdbSessionStorage implements SessionStorage {
       const snapshots = tx.objectStore('snapshots');
       let conflict: ScratchpadError | undefined;
       const check = sections.get(key).then((row) => {
-        const actualVersion = row?.version ?? 0;
+        const actualVersion = versionOf(row);
         if (actualVersion === expectedVersion) return;
         conflict = conflictError(record.pad, record.section, expectedVersion, actualVersion, this.where);
         try {
@@ -271,7 +343,7 @@ export class IdbSessionStorage implements SessionStorage {
       for (const snapshot of change.snapshots) {
         snapshots.put(toStoredSnapshot(sid, snapshot), [sid, snapshot.pad, snapshot.section, snapshot.version]).catch(ignore);
       }
-      sections.put(record, key).catch(ignore);
+      putWhole(sections, sid, record);
       return check.then(() => conflict);
     });
     this.channel.post({ sessionId: sid, sections: [{ pad: record.pad, section: record.section }] });
@@ -375,6 +447,32 @@ export class IdbSessionStorage implements SessionStorage {
     if (failure !== undefined) throw toStorageError(failure, this.where, tx.error);
     if (own) throw own;
   }
+
+  /** `write` on a plain IDBTransaction (`Connection.rawTransaction`), with the same settling and error mapping. */
+  private async writeRaw(stores: Store[], body: (tx: IDBTransaction) => Promise<ScratchpadError | undefined> | undefined): Promise<void> {
+    this.assertOpen();
+    const { tx, done } = await this.connection.rawTransaction(stores, 'readwrite');
+    let own: ScratchpadError | undefined;
+    let failure: unknown;
+    try {
+      own = await body(tx);
+      if (!own) tx.commit?.();
+    } catch (error) {
+      failure = error;
+      try {
+        tx.abort();
+      } catch {
+        // The transaction has already ended; done tells how.
+      }
+    }
+    try {
+      await done;
+    } catch (error) {
+      throw own ?? toStorageError(tx.error ?? failure ?? error, this.where, tx.error);
+    }
+    if (failure !== undefined) throw toStorageError(failure, this.where, tx.error);
+    if (own) throw own;
+  }
 }
 
 function conflictError(pad: string, section: string, expectedVersion: number, actualVersion: number, where: string): ScratchpadError {
@@ -428,4 +526,40 @@ function zip(values: readonly StoredEntry[], keys: readonly VersionKeyPath[]): H
 /** Entries of one section: pad and section are known, so the keys need not be read. */
 async function sectionEntries(store: EntryStore, sessionId: string, pad: string, section: string, range: IDBKeyRange): Promise<HistoryEntry[]> {
   return (await store.getAll(range)).map((value) => fromStoredEntry(value, [sessionId, pad, section, value.v]));
+}
+
+function versionOf(row: StoredSectionValue | undefined): number {
+  return row === undefined || isBody(row) ? 0 : row.version;
+}
+
+/**
+ * A head's current record, read in `tx`: its body (given, or read) with the patches of the versions after it applied.
+ */
+async function materialize(
+  tx: IDBPTransaction<ScratchpadDB, Store[], IDBTransactionMode>,
+  sessionId: string,
+  head: SectionHead,
+  body?: StoredBody,
+): Promise<SectionRecord> {
+  const { pad, section, version, deferred } = head;
+  const [stored, entries] = await Promise.all([
+    body ?? tx.objectStore('sections').get(bodyKey(sessionId, pad, section)),
+    deferred.version < version
+      ? sectionEntries(tx.objectStore('entries') as unknown as EntryStore, sessionId, pad, section, versionRange(sessionId, pad, section, deferred.version, version, true)!)
+      : [],
+  ]);
+  return replayHead(head, stored !== undefined && isBody(stored) ? stored : undefined, entries);
+}
+
+/** Puts a record as a fresh row: inline when small (dropping any body), else a body and a head that owes nothing. */
+function putWhole(sections: SectionStore<'readwrite'>, sessionId: string, record: SectionRecord): void {
+  const key: SectionKeyPath = [sessionId, record.pad, record.section];
+  if (record.content.length <= INLINE_LIMIT) {
+    sections.put(record, key).catch(ignore);
+    sections.delete(bodyKey(sessionId, record.pad, record.section)).catch(ignore);
+    return;
+  }
+  const planned = planLargeRow(record, undefined, record.version, undefined);
+  sections.put(planned.body!, bodyKey(sessionId, record.pad, record.section)).catch(ignore);
+  sections.put(planned.head, key).catch(ignore);
 }
