@@ -4,23 +4,19 @@
  * IndexedDB is on disk as in a real browser. Prints each workload's figures against the goals of issue 3, then the
  * minified and gzipped size of scratchpad-store + scratchpad-store/idb with their dependencies.
  */
-import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Page } from 'playwright';
 import { build } from 'vite';
+import { buildPage, call, launchChromium, median, serve } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../..');
 const quick = process.argv.includes('--quick');
 const work = mkdtempSync(join(tmpdir(), 'scratchpad-bench-'));
 
 type Rate = { writes: number; ms: number; perSecond: number };
-type Bench = Window & { bench: Record<string, (...args: never[]) => Promise<unknown>> };
-
 const lines: string[] = [];
 function print(text = ''): void {
   lines.push(text);
@@ -29,7 +25,6 @@ function print(text = ''): void {
 function goal(label: string, ok: boolean, detail: string): void {
   print(`${ok ? 'ok  ' : 'MISS'} ${label}: ${detail}`);
 }
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 
 async function bundleSizes(): Promise<void> {
@@ -52,33 +47,11 @@ async function bundleSizes(): Promise<void> {
   }
 }
 
-async function serve(dir: string): Promise<{ url: string; close: () => void }> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
-  const server = createServer((req, res) => {
-    const path = join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const file = existsSync(path) && !path.endsWith('/') ? path : join(dir, 'index.html');
-    res.setHeader('content-type', types[extname(file)] ?? 'application/octet-stream');
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
-}
-
-async function call<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([fn, params]) => (window as unknown as Bench).bench[fn as string]!(...(params as never[])), [name, args] as const) as Promise<T>;
-}
-
 async function main(): Promise<void> {
   const outDir = join(work, 'site');
-  await build({ configFile: false, root: here, logLevel: 'warn', build: { outDir, emptyOutDir: true, minify: true, target: 'es2022' } });
+  await buildPage(here, outDir);
   const site = await serve(outDir);
-  const context = await chromium.launchPersistentContext(join(work, 'profile'), {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const context = await launchChromium(join(work, 'profile'));
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const load = async (): Promise<void> => {
