@@ -91,6 +91,26 @@ describe('indexedDbStorage: sections and commits', () => {
     expect(await storage.outbox.pending(10)).toEqual([]);
   });
 
+  it('reports CONFLICT (not a storage failure) when the stale section comes before others in the batch', async () => {
+    const storage = await session();
+    await storage.commit(append('s1', 'p', 'a', 1));
+    await storage.commit(append('s1', 'p', 'a', 2));
+    const error = await rejection(
+      storage.commit({
+        sections: [
+          { record: row('p', 'a', 2), expectedVersion: 1 },
+          { record: row('p', 'b', 1), expectedVersion: 0 },
+          { record: row('p', 'c', 1), expectedVersion: 0 },
+        ],
+        entries: [entry('s1', 'p', 'a', 2, { line: 'stale' }), entry('s1', 'p', 'b', 1), entry('s1', 'p', 'c', 1)],
+        snapshots: [],
+      }),
+    );
+    expect(error.code).toBe('CONFLICT');
+    expect(error.details).toMatchObject({ pad: 'p', section: 'a', expectedVersion: 1, actualVersion: 2 });
+    expect((await storage.loadSections()).map((r) => r.section)).toEqual(['a']);
+  });
+
   it('treats expectedVersion 0 as "no row yet", tombstones count as rows', async () => {
     const storage = await session();
     await storage.commit({ sections: [{ record: row('p', 's', 4, '', true), expectedVersion: 0 }], entries: [], snapshots: [] });

@@ -155,7 +155,9 @@ export class IdbSessionStorage implements SessionStorage {
             }
             if (--pending === 0) checksDone(conflict);
           };
-          request.onerror = () => checkFailed(request.error);
+          // Once a check has found a conflict and aborted, the later checks fail with AbortError: the conflict is
+          // still the answer (a stale tab must rebase, not report a broken database).
+          request.onerror = () => (conflict ? checksDone(conflict) : checkFailed(request.error));
           if (!large) sections.put(record, key);
         }
       }
