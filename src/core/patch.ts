@@ -131,36 +131,35 @@ export function tailOf(text: string): string {
   return text.slice(text.lastIndexOf('\n') + 1);
 }
 
-// Both searches compare in growing blocks first: a block compare is one native memcmp of two O(1) substrings, so a
-// one-line edit of a long section costs a handful of native compares instead of a JavaScript loop over every character.
-const FIRST_BLOCK = 64;
+// Both searches bisect with native compares: comparing two O(1) substrings is one memcmp, so a one-line edit of a
+// long section costs about log2(length) native compares instead of a JavaScript loop over every character.
+const LINEAR_TAIL = 32;
 
 function commonPrefixLength(a: string, b: string): number {
-  const max = Math.min(a.length, b.length);
-  let i = 0;
-  for (let block = FIRST_BLOCK; block >= FIRST_BLOCK; ) {
-    if (i + block <= max && a.slice(i, i + block) === b.slice(i, i + block)) {
-      i += block;
-      block *= 2;
-    } else block = block === FIRST_BLOCK ? 0 : block >> 1;
+  // Invariant: a and b agree on [0, lo); they differ somewhere in [lo, hi) unless hi is the shorter length.
+  let lo = 0;
+  let hi = Math.min(a.length, b.length);
+  while (hi - lo > LINEAR_TAIL) {
+    const mid = (lo + hi) >>> 1;
+    if (a.slice(lo, mid) === b.slice(lo, mid)) lo = mid;
+    else hi = mid;
   }
-  while (i < max && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
+  while (lo < hi && a.charCodeAt(lo) === b.charCodeAt(lo)) lo++;
+  return lo;
 }
 
 function commonSuffixLength(a: string, b: string, notBefore: number): number {
-  const max = Math.min(a.length, b.length) - notBefore;
   const aEnd = a.length;
   const bEnd = b.length;
-  let i = 0;
-  for (let block = FIRST_BLOCK; block >= FIRST_BLOCK; ) {
-    if (i + block <= max && a.slice(aEnd - i - block, aEnd - i) === b.slice(bEnd - i - block, bEnd - i)) {
-      i += block;
-      block *= 2;
-    } else block = block === FIRST_BLOCK ? 0 : block >> 1;
+  let lo = 0;
+  let hi = Math.min(aEnd, bEnd) - notBefore;
+  while (hi - lo > LINEAR_TAIL) {
+    const mid = (lo + hi) >>> 1;
+    if (a.slice(aEnd - mid, aEnd - lo) === b.slice(bEnd - mid, bEnd - lo)) lo = mid;
+    else hi = mid;
   }
-  while (i < max && a.charCodeAt(aEnd - 1 - i) === b.charCodeAt(bEnd - 1 - i)) i++;
-  return i;
+  while (lo < hi && a.charCodeAt(aEnd - 1 - lo) === b.charCodeAt(bEnd - 1 - lo)) lo++;
+  return lo;
 }
 
 function lineStartAtOrBefore(text: string, index: number): number {
