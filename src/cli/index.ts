@@ -6,7 +6,7 @@ import { UsageError, readSecret } from './args.js';
 const HELP = `Usage: scratchpad-store <command> [options]
 
 Commands:
-  serve      run the reference sync server (SQLite or PostgreSQL)
+  serve      run the reference sync server (SQLite, PostgreSQL, Azure Cosmos DB or Blob Storage)
   mcp        serve a scratchpad's tools over the Model Context Protocol (stdio)
   token      print an HMAC bearer token for a user: token --secret-file <file> <userId>
 
