@@ -1,4 +1,5 @@
 import { createStore } from 'zustand/vanilla';
+import { agreesWithServer, planAdoption, type ServerRow } from './core/adopt.js';
 import { applyEdit, combine, isWriteMode, prependSeparator } from './core/content.js';
 import { planChange, type ChangePlan, type LiveSection, type PlannedChange } from './core/change.js';
 import { ScratchpadError, isScratchpadError } from './core/errors.js';
@@ -29,7 +30,6 @@ import type { PruneRequest, SectionKey, SessionStorage, SyncOp } from './storage
 import { SyncEngine } from './sync/engine.js';
 import type { PullResponse } from './sync/protocol.js';
 import type { SyncAdapter, SyncStatus } from './sync/types.js';
-import { agreesWithServer, planAdoption, type ServerRow } from './core/adopt.js';
 import { setSections, type ScratchpadState } from './store/state.js';
 import type { ChangeOptions, LinesOptions, Scratchpad, ScratchpadOptions, WriteOptions } from './types.js';
 

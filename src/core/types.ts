@@ -26,7 +26,7 @@ export interface DiffStats {
 
 /** One version of one section. Version n holds the forward patch from version n-1 (0 lines for n = 1). */
 export interface HistoryEntry {
-  /** Stable and unique within a session: `${pad}/${section}@${version}` is not safe for names with '/', so it is JSON. */
+  /** Stable and unique within a session: `<pad>/<section>@<version>` with pad and section URI-encoded (a '/' in a name stays unambiguous). */
   readonly id: string;
   readonly sessionId: string;
   readonly pad: string;
