@@ -1,5 +1,5 @@
 import { createStore } from 'zustand/vanilla';
-import { agreesWithServer, planAdoption, type ServerRow } from './core/adopt.js';
+import type { ServerRow } from './core/adopt.js';
 import { applyEdit, combine, isWriteMode, prependSeparator } from './core/content.js';
 import { planChange, type ChangePlan, type LiveSection, type PlannedChange } from './core/change.js';
 import { ScratchpadError, isScratchpadError } from './core/errors.js';
@@ -27,7 +27,7 @@ import { describe, resolveLimits, validateInteger, validateName, validateText } 
 import { GroupCommit, type QueuedPart } from './storage/group-commit.js';
 import { memoryStorage } from './storage/memory.js';
 import type { PruneRequest, SectionKey, SessionStorage, SyncOp } from './storage/types.js';
-import { SyncEngine } from './sync/engine.js';
+import type { SyncEngine } from './sync/engine.js';
 import type { PullResponse } from './sync/protocol.js';
 import type { SyncAdapter, SyncStatus } from './sync/types.js';
 import { setSections, type ScratchpadState } from './store/state.js';
@@ -84,6 +84,7 @@ class ScratchpadImpl implements Scratchpad {
   readonly clientId = randomClientId();
   private readonly syncAdapter: SyncAdapter | undefined;
   private engine: SyncEngine | undefined;
+  private adopt: typeof import('./core/adopt.js') | undefined;
   private nextMutationId = 1;
   private durableNextMutationId = 1;
   /** This client's ops not yet acknowledged, oldest first: a change on top of one of them names it as its base. */
@@ -136,6 +137,9 @@ class ScratchpadImpl implements Scratchpad {
     this.unwatch = this.session.watch?.((changed) => void this.refresh(changed));
     if (this.syncAdapter) {
       const session = this.session;
+      // Loaded only by apps that sync: the engine and the adoption of server state are a chunk of their own.
+      const [{ SyncEngine }, adopt] = await Promise.all([import('./sync/engine.js'), import('./core/adopt.js')]);
+      this.adopt = adopt;
       this.engine = new SyncEngine(this.syncAdapter, {
         sessionId: this.sessionId,
         clientId: this.clientId,
@@ -645,6 +649,7 @@ class ScratchpadImpl implements Scratchpad {
     const { pad, section } = server;
     const local = this.liveSection(pad, section);
     const storedVersion = local?.record.version ?? 0;
+    const { agreesWithServer, planAdoption } = this.adopt!;
     if (mine.length === 0 && agreesWithServer(local?.record, server)) {
       if (local!.record.synced === server.version) return;
       const record = { ...local!.record, synced: server.version };

@@ -39,11 +39,15 @@ async function bundleSizes(): Promise<void> {
       logLevel: 'silent',
       build: { write: false, minify: true, target: 'es2022', lib: { entry, formats: ['es'], fileName: 'bundle' } },
     });
-    const outputs = (Array.isArray(output) ? output : [output]) as { output: { type: string; code?: string }[] }[];
-    const code = outputs.flatMap((o) => o.output).filter((c) => c.type === 'chunk').map((c) => c.code ?? '').join('\n');
+    const outputs = (Array.isArray(output) ? output : [output]) as { output: { type: string; code?: string; isEntry?: boolean }[] }[];
+    const chunks = outputs.flatMap((o) => o.output).filter((c) => c.type === 'chunk');
+    const code = chunks.map((c) => c.code ?? '').join('\n');
     const gzip = gzipSync(code, { level: 9 }).length;
-    print(`${label}: ${kb(code.length)} minified, ${kb(gzip)} gzipped`);
-    if (label.startsWith('everything')) goal('size of scratchpad-store + scratchpad-store/idb', gzip <= 13 * 1024, `${kb(gzip)} min+gzip (goal ≤ 13 KB)`);
+    // The sync client is a chunk of its own, loaded only when a scratchpad is created with `sync`.
+    const upFront = chunks.filter((c) => c.isEntry).map((c) => c.code ?? '').join('\n');
+    const upFrontGzip = gzipSync(upFront, { level: 9 }).length;
+    print(`${label}: ${kb(code.length)} minified, ${kb(gzip)} gzipped in all; loaded up front (without the sync chunk): ${kb(upFrontGzip)} gzipped`);
+    if (label.startsWith('everything')) goal('size of scratchpad-store + scratchpad-store/idb', gzip <= 13 * 1024, `${kb(gzip)} min+gzip in all, ${kb(upFrontGzip)} up front (goal ≤ 13 KB)`);
   }
 }
 
