@@ -4,7 +4,7 @@ import type { HistoryEntry, SectionRecord, SnapshotRecord } from '../../core/typ
 import { resolveServerLimits } from '../limits.js';
 import { createSqlStore } from '../sql/apply.js';
 import { entryFromRow } from '../sql/schema.js';
-import type { ClientRow, PrunableSection, SeqEntry, SessionRow, StoreTx } from '../sql/tx.js';
+import { groupPrunable, sectionRow, type ClientRow, type PrunableSection, type SeqEntry, type SessionRow, type StoreTx } from '../sql/tx.js';
 import type { ServerLimits, ServerStore } from '../types.js';
 import { InFlight, WriteConflict, hashKey, nonce, optimisticRunner, type OptimisticTx, type RetryPolicy } from './common.js';
 import { PayloadCache } from './payload-cache.js';
@@ -328,16 +328,7 @@ class BlobTx implements StoreTx, OptimisticTx {
 
   async putSection(sessionId: string, record: SectionRecord): Promise<void> {
     const file = await this.writable(sessionId);
-    const doc: SectionDoc = {
-      pad: record.pad,
-      section: record.section,
-      content: record.content,
-      version: record.version,
-      updatedAt: record.updatedAt,
-      updatedBy: record.updatedBy,
-      deleted: record.deleted,
-      chain: record.chain,
-    };
+    const doc: SectionDoc = { ...sectionRow(record), chain: record.chain };
     const index = file.sections.findIndex(sameSection(record.pad, record.section));
     if (index >= 0) file.sections[index] = doc;
     else file.sections.push(doc);
@@ -427,19 +418,7 @@ class BlobTx implements StoreTx, OptimisticTx {
   }
 
   async prunable(sessionId: string, cutoff: number): Promise<PrunableSection[]> {
-    const groups = new Map<string, PrunableSection>();
-    for (const e of (await this.file(sessionId))?.entries ?? []) {
-      if (e.receivedAt >= cutoff) continue;
-      const key = JSON.stringify([e.pad, e.section]);
-      const g = groups.get(key);
-      groups.set(key, {
-        pad: e.pad,
-        section: e.section,
-        firstVersion: Math.min(g?.firstVersion ?? e.version, e.version),
-        lastOldVersion: Math.max(g?.lastOldVersion ?? e.version, e.version),
-      });
-    }
-    return [...groups.values()];
+    return groupPrunable(((await this.file(sessionId))?.entries ?? []).filter((e) => e.receivedAt < cutoff));
   }
 
   async dropHistory(sessionId: string, pad: string, section: string, version: number): Promise<{ dropped: number; maxSeq: number }> {

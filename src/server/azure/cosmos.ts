@@ -16,7 +16,7 @@ import type { SectionKey } from '../../storage/types.js';
 import { resolveServerLimits } from '../limits.js';
 import { createSqlStore } from '../sql/apply.js';
 import { entryFromRow } from '../sql/schema.js';
-import type { ClientRow, EntryMeta, PrunableSection, SeqEntry, SessionRow, StoreTx } from '../sql/tx.js';
+import { groupPrunable, sectionRow, type ClientRow, type EntryMeta, type PrunableSection, type SeqEntry, type SessionRow, type StoreTx } from '../sql/tx.js';
 import type { ServerLimits, ServerStore } from '../types.js';
 import { InFlight, WriteConflict, hashKey, jsonBytes, nonce, optimisticRunner, splitText, type OptimisticTx, type RetryPolicy } from './common.js';
 import { PayloadCache } from './payload-cache.js';
@@ -460,13 +460,7 @@ class CosmosTx implements StoreTx, OptimisticTx {
       sessionId,
       kind: 'section',
       epoch: state.doc.epoch,
-      pad: record.pad,
-      section: record.section,
-      content: record.content,
-      version: record.version,
-      updatedAt: record.updatedAt,
-      updatedBy: record.updatedBy,
-      deleted: record.deleted,
+      ...sectionRow(record),
       chain: record.chain,
     };
     this.put(sessionId, doc, previous);
@@ -621,18 +615,7 @@ class CosmosTx implements StoreTx, OptimisticTx {
         { name: '@cut', value: cutoff },
       ],
     );
-    const groups = new Map<string, PrunableSection>();
-    for (const r of rows) {
-      const key = JSON.stringify([r.pad, r.section]);
-      const g = groups.get(key);
-      groups.set(key, {
-        pad: r.pad,
-        section: r.section,
-        firstVersion: Math.min(g?.firstVersion ?? r.version, r.version),
-        lastOldVersion: Math.max(g?.lastOldVersion ?? r.version, r.version),
-      });
-    }
-    return [...groups.values()];
+    return groupPrunable(rows);
   }
 
   async dropHistory(sessionId: string, pad: string, section: string, version: number): Promise<{ dropped: number; maxSeq: number }> {

@@ -7,11 +7,11 @@ import { DEFAULT_DIFF_LIMITS, tailOf, type ChangeShape } from '../../core/patch.
 import type { HistoryOp, SectionRecord } from '../../core/types.js';
 import { validateName } from '../../core/validate.js';
 import type { ChainRead, SectionKey, SyncOp } from '../../storage/types.js';
-import type { OpOutcome, PullResponse, PushResponse, ServerSection, SnapshotResponse } from '../../sync/protocol.js';
+import type { OpOutcome, PullResponse, PushResponse, SnapshotResponse } from '../../sync/protocol.js';
 import { HttpError, forbiddenClient, forbiddenSession } from '../errors.js';
 import { mergeThreeWay } from '../merge.js';
 import type { PruneOptions, PruneReport, PullInput, PushInput, ServerLimits, ServerStore, SnapshotInput } from '../types.js';
-import type { StoreTx, TransactionRunner } from './tx.js';
+import { sectionRow, type StoreTx, type TransactionRunner } from './tx.js';
 
 /** Ops may carry the client's own history op for a replace (an edit, a revert, a prepend); additive to SyncOp. */
 type IncomingOp = SyncOp & { readonly op?: HistoryOp };
@@ -261,17 +261,6 @@ function liveFromRecord(record: SectionRecord): LiveSection {
   return { record, lineCount: countLines(record.content), tail: tailOf(record.content), bytes: undefined };
 }
 
-function toServerSection(record: SectionRecord): ServerSection {
-  return {
-    pad: record.pad,
-    section: record.section,
-    content: record.content,
-    version: record.version,
-    updatedAt: record.updatedAt,
-    updatedBy: record.updatedBy,
-    deleted: record.deleted,
-  };
-}
 
 function parseCursor(since: string | undefined): number {
   if (since === undefined || since === '') return 0;
@@ -333,13 +322,13 @@ async function readPull(tx: StoreTx, input: PullInput): Promise<PullResponse> {
     const pendingFrom = await tx.minMutationAfter(input.sessionId, client.clientId, cursorSeq);
     if (pendingFrom !== undefined) lastMutationId = Math.min(lastMutationId, pendingFrom - 1);
   }
-  return { cursor: String(cursorSeq), entries: page.map((r) => r.entry), sections: sections.map(toServerSection), lastMutationId, more };
+  return { cursor: String(cursorSeq), entries: page.map((r) => r.entry), sections: sections.map(sectionRow), lastMutationId, more };
 }
 
 async function readSnapshot(tx: StoreTx, input: SnapshotInput): Promise<SnapshotResponse> {
   const { session, client } = await readAccess(tx, input.userId, input.sessionId, input.clientId);
   const sections = session ? await tx.sections(input.sessionId, undefined) : [];
-  return { cursor: String((session?.nextSeq ?? 1) - 1), sections: sections.map(toServerSection), lastMutationId: client?.lastMutationId ?? 0 };
+  return { cursor: String((session?.nextSeq ?? 1) - 1), sections: sections.map(sectionRow), lastMutationId: client?.lastMutationId ?? 0 };
 }
 
 async function prune(run: TransactionRunner, options: PruneOptions): Promise<PruneReport> {

@@ -1,4 +1,4 @@
-import type { HistoryEntry, SectionRecord, SnapshotRecord } from '../../core/types.js';
+import type { HistoryEntry, SectionRecord, SectionRow, SnapshotRecord } from '../../core/types.js';
 import type { SectionKey } from '../../storage/types.js';
 
 export interface SessionRow {
@@ -36,6 +36,35 @@ export interface PrunableSection {
   readonly firstVersion: number;
   /** The newest version received before the cutoff. */
   readonly lastOldVersion: number;
+}
+
+/** History rows received before a retention cutoff, grouped by section: what every store's `prunable` answers. */
+export function groupPrunable(rows: Iterable<{ readonly pad: string; readonly section: string; readonly version: number }>): PrunableSection[] {
+  const groups = new Map<string, PrunableSection>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.pad, r.section]);
+    const g = groups.get(key);
+    groups.set(key, {
+      pad: r.pad,
+      section: r.section,
+      firstVersion: Math.min(g?.firstVersion ?? r.version, r.version),
+      lastOldVersion: Math.max(g?.lastOldVersion ?? r.version, r.version),
+    });
+  }
+  return [...groups.values()];
+}
+
+/** A section record's row as the server shows and keeps it, without a client's bookkeeping (`synced`, `chain`). */
+export function sectionRow(record: SectionRecord): SectionRow {
+  return {
+    pad: record.pad,
+    section: record.section,
+    content: record.content,
+    version: record.version,
+    updatedAt: record.updatedAt,
+    updatedBy: record.updatedBy,
+    deleted: record.deleted,
+  };
 }
 
 /**
