@@ -426,55 +426,48 @@ export class IdbSessionStorage implements SessionStorage {
   private async write(stores: Store[], body: (tx: Tx<'readwrite'>) => Promise<ScratchpadError | undefined> | undefined): Promise<void> {
     this.assertOpen();
     const tx = await this.connection.transaction(stores, 'readwrite');
-    let own: ScratchpadError | undefined;
-    let failure: unknown;
-    try {
-      own = await body(tx);
-      if (!own) tx.commit?.();
-    } catch (error) {
-      failure = error;
-      try {
-        tx.abort();
-      } catch {
-        // The transaction has already ended; tx.done tells how.
-      }
-    }
-    try {
-      await tx.done;
-    } catch (error) {
-      // The transaction's own error is the root cause (a failed request, the quota at commit); a synchronous throw
-      // while queueing (TransactionInactiveError after that abort) is only its consequence.
-      throw own ?? toStorageError(tx.error ?? failure ?? error, this.where, tx.error);
-    }
-    if (failure !== undefined) throw toStorageError(failure, this.where, tx.error);
-    if (own) throw own;
+    await settle(tx, tx.done, () => body(tx), this.where);
   }
 
   /** `write` on a plain IDBTransaction (`Connection.rawTransaction`), with the same settling and error mapping. */
   private async writeRaw(stores: Store[], body: (tx: IDBTransaction) => Promise<ScratchpadError | undefined> | undefined): Promise<void> {
     this.assertOpen();
     const { tx, done } = await this.connection.rawTransaction(stores, 'readwrite');
-    let own: ScratchpadError | undefined;
-    let failure: unknown;
-    try {
-      own = await body(tx);
-      if (!own) tx.commit?.();
-    } catch (error) {
-      failure = error;
-      try {
-        tx.abort();
-      } catch {
-        // The transaction has already ended; done tells how.
-      }
-    }
-    try {
-      await done;
-    } catch (error) {
-      throw own ?? toStorageError(tx.error ?? failure ?? error, this.where, tx.error);
-    }
-    if (failure !== undefined) throw toStorageError(failure, this.where, tx.error);
-    if (own) throw own;
+    await settle(tx, done, () => body(tx), this.where);
   }
+}
+
+/**
+ * Runs a write transaction's body, commits it unless the body found a conflict, and waits for the outcome. The body's
+ * conflict wins; otherwise the transaction's own error is the root cause (a failed request, the quota at commit); a
+ * synchronous throw while queueing (TransactionInactiveError after that abort) is only its consequence.
+ */
+async function settle(
+  tx: { commit?(): void; abort(): void; readonly error: DOMException | null },
+  done: Promise<unknown>,
+  body: () => Promise<ScratchpadError | undefined> | undefined,
+  where: string,
+): Promise<void> {
+  let own: ScratchpadError | undefined;
+  let failure: unknown;
+  try {
+    own = await body();
+    if (!own) tx.commit?.();
+  } catch (error) {
+    failure = error;
+    try {
+      tx.abort();
+    } catch {
+      // The transaction has already ended; `done` tells how.
+    }
+  }
+  try {
+    await done;
+  } catch (error) {
+    throw own ?? toStorageError(tx.error ?? failure ?? error, where, tx.error);
+  }
+  if (failure !== undefined) throw toStorageError(failure, where, tx.error);
+  if (own) throw own;
 }
 
 function conflictError(pad: string, section: string, expectedVersion: number, actualVersion: number, where: string): ScratchpadError {
