@@ -226,7 +226,7 @@ class ScratchpadImpl implements Scratchpad {
     if (!found) throw notFound(pad, section);
     const count = countLines(found.content);
     const from = options.from === undefined ? 1 : validateInteger(options.from, 'from line', 1);
-    const to = options.to === undefined ? count : validateInteger(options.to, 'to line', 1);
+    const to = options.to === undefined ? Math.max(count, from) : validateInteger(options.to, 'to line', 1);
     if (from > to) throw new ScratchpadError('INVALID_ARGUMENT', `The line range ${from}-${to} is backwards: from must not exceed to.`);
     if (count > 0 && from > count) throw new ScratchpadError('INVALID_ARGUMENT', `Line ${from} does not exist: the section has ${count} lines.`);
     return numberLines(found.content, from, Math.min(to, count));

@@ -164,6 +164,9 @@ describe('reading', () => {
     expect(sp.lines('p', 's')).toBe('  1\ta\n  2\tb\n  3\tc\n  4\td');
     expect(sp.lines('p', 's', { from: 2, to: 3 })).toBe('  2\tb\n  3\tc');
     expect(sp.lines('p', 's', { from: 3, to: 99 })).toBe('  3\tc\n  4\td');
+    await sp.write('p', 'empty', '');
+    expect(sp.lines('p', 'empty')).toBe('');
+    expect(sp.lines('p', 'empty', { from: 1 })).toBe('');
   });
 
   it('renders pads as markdown in natural section order, without a second heading', async () => {
