@@ -384,6 +384,15 @@ class ScratchpadImpl implements Scratchpad {
    * the intent is planned against current state, applied to the store at once, and queued for the next group commit.
    */
   private call(prepare: () => Intent): Promise<WriteResult[]> {
+    return this.run(prepare, (results) => results);
+  }
+
+  /** `call` for the calls that change one section and answer with one result. */
+  private callOne(prepare: () => Intent): Promise<WriteResult> {
+    return this.run(prepare, first);
+  }
+
+  private run<T>(prepare: () => Intent, answer: (results: WriteResult[]) => T): Promise<T> {
     let intent: Intent;
     try {
       this.assertOpen();
@@ -392,16 +401,11 @@ class ScratchpadImpl implements Scratchpad {
       return Promise.reject(error);
     }
     // Once ready, a call is planned and applied to the store synchronously, inside the caller's tick.
-    return new Promise<WriteResult[]>((resolve, reject) => {
-      const pending: PendingCall = { intent, plans: [], resolve, reject, rebases: 0 };
+    return new Promise<T>((resolve, reject) => {
+      const pending: PendingCall = { intent, plans: [], resolve: (results) => resolve(answer(results)), reject, rebases: 0 };
       if (!this.gate) this.submit(pending);
       else this.waitForGate().then(() => this.submit(pending), reject);
     });
-  }
-
-  /** `call` for the calls that change one section and answer with one result. */
-  private callOne(prepare: () => Intent): Promise<WriteResult> {
-    return this.call(prepare).then(first);
   }
 
   private submit(pending: PendingCall): void {
