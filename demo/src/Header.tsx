@@ -47,7 +47,7 @@ export function Header({ workflow, onReset }: { workflow: WorkflowHandle; onRese
           {storageName ? <span className="demo-pill-detail">{storageName}</span> : null}
         </span>
         <span
-          className={`demo-pill demo-pill--sync-${sync.state}`}
+          className={`demo-pill demo-pill--sync-${sync.state}${syncUrl && sync.state === 'idle' && sync.pending === 0 ? ' demo-pill--synced' : ''}`}
           data-testid="sync"
           title={[syncUrl ? `Reference server at ${syncUrl}` : 'No sync server: this browser only', sync.lastError].filter(Boolean).join('\n')}
         >
