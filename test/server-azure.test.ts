@@ -20,7 +20,7 @@ import { startAzurite, type Azurite } from './helpers/azurite.js';
 import { freePort } from './helpers/postgres.js';
 import { startCosmos, type CosmosEmulator } from './helpers/cosmos.js';
 import { startFaultProxy } from './helpers/fault-proxy.js';
-import { checkHistory, opsFor, runStoreSuite, type StoreFactory } from './helpers/store-suite.js';
+import { chainedOutbox, checkHistory, opsFor, runStoreSuite, type StoreFactory } from './helpers/store-suite.js';
 
 let azurite: Azurite | undefined;
 let containers = 0;
@@ -176,17 +176,7 @@ describe.each([
       await Promise.all(
         [0, 1].map(async (c) => {
           const clientId = `client-${c}`;
-          const make = opsFor(clientId);
-          const outbox: SyncOp[] = [];
-          let lastReplace: number | undefined;
-          for (let n = 0; n < perClient; n++) {
-            if (n % 10 === 9) {
-              // Chained on the client's own previous replace, which may not be confirmed yet when made.
-              const op = make.replace('pad', `state-${c}`, `client ${c} state ${n}\n`, 0, lastReplace === undefined ? {} : { baseMutationId: lastReplace });
-              lastReplace = op.mutationId;
-              outbox.push(op);
-            } else outbox.push(make.append('pad', 'log', `client ${c} line ${n}`));
-          }
+          const outbox = chainedOutbox(clientId, c, perClient);
           while (outbox.length > 0) {
             const batch = outbox.slice(0, 1 + (outbox.length % 13));
             const response = await send<PushResponse>(`${proxies[c]!.url}/v1/sessions/shared/push`, { method: 'POST', body: JSON.stringify({ clientId, ops: batch }) });

@@ -13,11 +13,10 @@ import { createServer } from '../src/server/server.js';
 import { postgresStore } from '../src/server/sql/postgres.js';
 import { sqliteStore } from '../src/server/sql/sqlite.js';
 import type { ServerStore } from '../src/server/types.js';
-import type { SyncOp } from '../src/storage/types.js';
 import type { PullResponse, PushResponse } from '../src/sync/protocol.js';
 import { startFaultProxy } from './helpers/fault-proxy.js';
 import { startPostgres, type PostgresCluster } from './helpers/postgres.js';
-import { checkHistory, opsFor } from './helpers/store-suite.js';
+import { chainedOutbox, checkHistory } from './helpers/store-suite.js';
 
 const SECRET = 'fault-test-secret-0123456789-0123456789';
 const token = signToken('dana', SECRET);
@@ -62,17 +61,7 @@ describe.each([
       await Promise.all(
         [0, 1].map(async (c) => {
           const clientId = `client-${c}`;
-          const make = opsFor(clientId);
-          const outbox: SyncOp[] = [];
-          let lastReplace: number | undefined;
-          for (let n = 0; n < perClient; n++) {
-            if (n % 10 === 9) {
-              // Chained on the client's own previous replace, which may not be confirmed yet when made.
-              const op = make.replace('pad', `state-${c}`, `client ${c} state ${n}\n`, 0, lastReplace === undefined ? {} : { baseMutationId: lastReplace });
-              lastReplace = op.mutationId;
-              outbox.push(op);
-            } else outbox.push(make.append('pad', 'log', `client ${c} line ${n}`));
-          }
+          const outbox = chainedOutbox(clientId, c, perClient);
           while (outbox.length > 0) {
             const batch = outbox.slice(0, 1 + (outbox.length % 23));
             const response = await send<PushResponse>(`${proxy.url}/v1/sessions/shared/push`, { method: 'POST', headers, body: JSON.stringify({ clientId, ops: batch }) });

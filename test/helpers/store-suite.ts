@@ -26,6 +26,24 @@ export interface StoreFactory {
 }
 
 /** Builds ops for one client, numbering mutation ids from `next`. */
+/**
+ * One client's outbox for the exactly-once tests: appends to a shared log, and every tenth op a replace of the
+ * client's own section chained on its previous replace, which may not be confirmed yet when it is made.
+ */
+export function chainedOutbox(clientId: string, c: number, count: number): SyncOp[] {
+  const make = opsFor(clientId);
+  const outbox: SyncOp[] = [];
+  let lastReplace: number | undefined;
+  for (let n = 0; n < count; n++) {
+    if (n % 10 === 9) {
+      const op = make.replace('pad', `state-${c}`, `client ${c} state ${n}\n`, 0, lastReplace === undefined ? {} : { baseMutationId: lastReplace });
+      lastReplace = op.mutationId;
+      outbox.push(op);
+    } else outbox.push(make.append('pad', 'log', `client ${c} line ${n}`));
+  }
+  return outbox;
+}
+
 export function opsFor(clientId: string, start = 1) {
   let next = start;
   const make = (kind: SyncOp['kind'], pad: string, section: string, content: string, baseVersion: number, extra: Partial<SyncOp> = {}): SyncOp => ({

@@ -4,7 +4,7 @@ import type { HistoryEntry, SectionRecord, SnapshotRecord } from '../../core/typ
 import { resolveServerLimits } from '../limits.js';
 import { createSqlStore } from '../sql/apply.js';
 import { entryFromRow } from '../sql/schema.js';
-import { groupPrunable, sectionRow, type ClientRow, type PrunableSection, type SeqEntry, type SessionRow, type StoreTx } from '../sql/tx.js';
+import { groupPrunable, onlyChangedSession, sectionRow, type ClientRow, type PrunableSection, type SeqEntry, type SessionRow, type StoreTx } from '../sql/tx.js';
 import type { ServerLimits, ServerStore } from '../types.js';
 import { InFlight, WriteConflict, hashKey, nonce, optimisticRunner, type OptimisticTx, type RetryPolicy } from './common.js';
 import { PayloadCache } from './payload-cache.js';
@@ -437,10 +437,7 @@ class BlobTx implements StoreTx, OptimisticTx {
   }
 
   async commit(): Promise<void> {
-    const dirty = [...this.states.entries()].filter(([, l]) => l.dirty);
-    // Every write transaction of apply.ts touches one session: its state blob is the unit of atomicity.
-    if (dirty.length > 1) throw new Error('A Blob Storage transaction may change one session only.');
-    const [pair] = dirty;
+    const pair = onlyChangedSession(this.states, (l) => l.dirty, 'Blob Storage');
     if (!pair) return;
     const [sessionId, loaded] = pair;
     const file = loaded.file!;

@@ -16,7 +16,7 @@ import type { SectionKey } from '../../storage/types.js';
 import { resolveServerLimits } from '../limits.js';
 import { createSqlStore } from '../sql/apply.js';
 import { entryFromRow } from '../sql/schema.js';
-import { groupPrunable, sectionRow, type ClientRow, type EntryMeta, type PrunableSection, type SeqEntry, type SessionRow, type StoreTx } from '../sql/tx.js';
+import { groupPrunable, onlyChangedSession, sectionRow, type ClientRow, type EntryMeta, type PrunableSection, type SeqEntry, type SessionRow, type StoreTx } from '../sql/tx.js';
 import type { ServerLimits, ServerStore } from '../types.js';
 import { InFlight, WriteConflict, hashKey, jsonBytes, nonce, optimisticRunner, splitText, type OptimisticTx, type RetryPolicy } from './common.js';
 import { PayloadCache } from './payload-cache.js';
@@ -648,10 +648,7 @@ class CosmosTx implements StoreTx, OptimisticTx {
   }
 
   async commit(): Promise<void> {
-    const changed = [...this.sessions.entries()].filter(([, s]) => s.changed);
-    // Every write transaction of apply.ts touches one session: its partition is the unit of atomicity.
-    if (changed.length > 1) throw new Error('A Cosmos DB transaction may change one session only.');
-    const [pair] = changed;
+    const pair = onlyChangedSession(this.sessions, (s) => s.changed, 'Cosmos DB');
     if (!pair) return;
     const [sessionId, state] = pair;
     const doc = state.doc!;

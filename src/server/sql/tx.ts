@@ -54,6 +54,16 @@ export function groupPrunable(rows: Iterable<{ readonly pad: string; readonly se
   return [...groups.values()];
 }
 
+/**
+ * The one session a write transaction changed, for stores whose unit of atomicity is a session (a Cosmos DB
+ * partition, a state blob): every write transaction of apply.ts touches one session, and more is a bug.
+ */
+export function onlyChangedSession<T>(sessions: Map<string, T>, changed: (state: T) => boolean, store: string): [string, T] | undefined {
+  const dirty = [...sessions.entries()].filter(([, state]) => changed(state));
+  if (dirty.length > 1) throw new Error(`A ${store} transaction may change one session only.`);
+  return dirty[0];
+}
+
 /** A section record's row as the server shows and keeps it, without a client's bookkeeping (`synced`, `chain`). */
 export function sectionRow(record: SectionRecord): SectionRow {
   return {
