@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signToken } from '../src/server/auth.js';
 import type { SyncOp } from '../src/storage/types.js';
-import type { PushResponse } from '../src/sync/protocol.js';
+import type { PushResponse } from '../src/core/protocol.js';
 import { freePort, startPostgres, type PostgresCluster } from '../test/helpers/postgres.js';
 
 const { values } = parseArgs({

@@ -28,7 +28,7 @@ import { GroupCommit, type QueuedPart } from './storage/group-commit.js';
 import { memoryStorage } from './storage/memory.js';
 import type { PruneRequest, SectionKey, SessionStorage, SyncOp } from './storage/types.js';
 import type { SyncEngine } from './sync/engine.js';
-import type { PullResponse } from './sync/protocol.js';
+import type { PullResponse } from './core/protocol.js';
 import type { SyncAdapter, SyncStatus } from './sync/types.js';
 import { setSections, type ScratchpadState } from './store/state.js';
 import type { ChangeOptions, LinesOptions, Scratchpad, ScratchpadOptions, WriteOptions } from './types.js';

@@ -15,7 +15,7 @@ import { cosmosStore } from '../src/server/azure/cosmos.js';
 import { createServer, type ScratchpadServer } from '../src/server/server.js';
 import type { ServerStore } from '../src/server/types.js';
 import type { SyncOp } from '../src/storage/types.js';
-import type { PullResponse, PushResponse, SnapshotResponse } from '../src/sync/protocol.js';
+import type { PullResponse, PushResponse, SnapshotResponse } from '../src/core/protocol.js';
 import { startAzurite, type Azurite } from './helpers/azurite.js';
 import { freePort } from './helpers/postgres.js';
 import { startCosmos, type CosmosEmulator } from './helpers/cosmos.js';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../src/server/auth.js';
 import type { SyncOp } from '../src/storage/types.js';
-import type { PullResponse, PushResponse, SnapshotResponse } from '../src/sync/protocol.js';
+import type { PullResponse, PushResponse, SnapshotResponse } from '../src/core/protocol.js';
 import { freePort, startPostgres, type PostgresCluster } from './helpers/postgres.js';
 import { opsFor } from './helpers/store-suite.js';
 

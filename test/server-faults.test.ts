@@ -13,7 +13,7 @@ import { createServer } from '../src/server/server.js';
 import { postgresStore } from '../src/server/sql/postgres.js';
 import { sqliteStore } from '../src/server/sql/sqlite.js';
 import type { ServerStore } from '../src/server/types.js';
-import type { PullResponse, PushResponse } from '../src/sync/protocol.js';
+import type { PullResponse, PushResponse } from '../src/core/protocol.js';
 import { startFaultProxy } from './helpers/fault-proxy.js';
 import { startPostgres, type PostgresCluster } from './helpers/postgres.js';
 import { chainedOutbox, checkHistory } from './helpers/store-suite.js';

@@ -8,7 +8,7 @@ import { createServer, type ScratchpadServer } from '../src/server/server.js';
 import { sqliteStore } from '../src/server/sql/sqlite.js';
 import type { ServerLimits } from '../src/server/types.js';
 import type { SyncOp } from '../src/storage/types.js';
-import type { PullResponse, PushResponse, SnapshotResponse } from '../src/sync/protocol.js';
+import type { PullResponse, PushResponse, SnapshotResponse } from '../src/core/protocol.js';
 import { opsFor } from './helpers/store-suite.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';

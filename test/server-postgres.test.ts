@@ -3,7 +3,7 @@ import { signToken, hmacAuth } from '../src/server/auth.js';
 import { createServer, type ScratchpadServer } from '../src/server/server.js';
 import { postgresStore } from '../src/server/sql/postgres.js';
 import type { SyncOp } from '../src/storage/types.js';
-import type { PullResponse, PushResponse, SnapshotResponse } from '../src/sync/protocol.js';
+import type { PullResponse, PushResponse, SnapshotResponse } from '../src/core/protocol.js';
 import { startPostgres, type PostgresCluster } from './helpers/postgres.js';
 import { checkHistory, opsFor } from './helpers/store-suite.js';
 

@@ -1,8 +1,7 @@
 import { ScratchpadError } from './errors.js';
 import { splitLineTokens, stripTerminator } from './lines.js';
 import { applyPatchToTokens, NO_NEWLINE, patchSize, spliceArray } from './patch.js';
-import type { BlameLine, ChainState, HistoryEntry, SnapshotRecord } from './types.js';
-import type { ChainRead } from '../storage/types.js';
+import type { BlameLine, ChainRead, ChainState, HistoryEntry, SectionRecord, SnapshotRecord } from './types.js';
 
 export const DEFAULT_CHECKPOINT_EVERY = 32;
 
@@ -122,4 +121,27 @@ export function blameFromHistory(entries: readonly HistoryEntry[], base?: { cont
     const origin = origins[i]!;
     return { text: stripTerminator(token), version: origin.version, agent: origin.agent, timestamp: origin.timestamp };
   });
+}
+
+/**
+ * The chain that rebuilds version `upTo` from a section's anchors and entries held in memory, both ascending by
+ * version: what a storage's `readChain` answers, for callers that have the records at hand (an import being checked).
+ */
+export function chainUpTo(
+  anchors: readonly SnapshotRecord[],
+  entries: readonly HistoryEntry[],
+  current: SectionRecord | undefined,
+  upTo: number,
+): ChainRead {
+  let at = -1;
+  while (at + 1 < anchors.length && anchors[at + 1]!.version <= upTo) at++;
+  const anchor = anchors[at];
+  const resolvedBy = anchor && anchor.content === undefined ? anchors.slice(at + 1).find((a) => a.content !== undefined) : undefined;
+  const from = anchor?.version ?? 0;
+  return {
+    anchor,
+    resolvedBy,
+    current: anchor && anchor.content === undefined && !resolvedBy ? current : undefined,
+    entries: entries.filter((e) => e.version > from && e.version <= upTo),
+  };
 }

@@ -1,8 +1,7 @@
 import { ScratchpadError } from './errors.js';
-import { EMPTY_CHAIN, rebuildFromChain } from './history.js';
+import { chainUpTo, EMPTY_CHAIN, rebuildFromChain } from './history.js';
 import type { HistoryEntry, HistoryOp, ScratchpadLimits, ScratchpadSnapshot, SectionRecord, SnapshotRecord } from './types.js';
 import { validateInteger, validateName, validateText } from './validate.js';
-import { memoryStorage } from '../storage/memory.js';
 
 const OPS: readonly HistoryOp[] = ['write_replace', 'write_append', 'write_prepend', 'edit', 'revert', 'delete'];
 
@@ -81,19 +80,32 @@ export async function checkSnapshot(
     }),
   );
 
-  // Replay into a scratch memory storage: every section's current content must come out of its own history.
-  const scratch = await memoryStorage().open(sessionId);
-  await scratch.commit({ sections: sections.map((record) => ({ record, expectedVersion: 0 })), entries: history, snapshots });
+  // Every section's current content must come out of its own history.
+  const key = (pad: string, section: string): string => `${pad.length}:${pad}${section}`;
+  const entriesOf = groupBy(history, (e) => key(e.pad, e.section));
+  const anchorsOf = groupBy(snapshots, (s) => key(s.pad, s.section));
   for (const record of sections) {
-    const entries = await scratch.readEntries(record.pad, record.section, 1, record.version);
+    const entries = (entriesOf.get(key(record.pad, record.section)) ?? []).sort((a, b) => a.version - b.version);
+    const anchors = (anchorsOf.get(key(record.pad, record.section)) ?? []).sort((a, b) => a.version - b.version);
     if (entries.at(-1)?.version !== record.version) fail(`'${record.pad}.${record.section}' has no history entry for its version ${record.version}`);
     let rebuilt: string | undefined;
     try {
-      rebuilt = rebuildFromChain(await scratch.readChain(record.pad, record.section, record.version), record.version);
+      rebuilt = rebuildFromChain(chainUpTo(anchors, entries, record, record.version), record.version);
     } catch {
       rebuilt = undefined;
     }
     if (rebuilt !== (record.deleted ? '' : record.content)) fail(`the history of '${record.pad}.${record.section}' does not rebuild its content`);
   }
   return { sections, history, snapshots };
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }

@@ -168,3 +168,26 @@ export interface ChainState {
 export type SnapshotRecord =
   | { readonly pad: string; readonly section: string; readonly version: number; readonly content: string; readonly prefixLength?: undefined }
   | { readonly pad: string; readonly section: string; readonly version: number; readonly prefixLength: number; readonly content?: undefined };
+
+/** What `readChain` returns: enough to rebuild one version without reading the section's whole history. */
+export interface ChainRead {
+  /** The nearest anchor at or before the requested version; undefined when history before it was dropped. */
+  readonly anchor: SnapshotRecord | undefined;
+  /** When `anchor` is a prefix checkpoint: the first full snapshot after it, if any. */
+  readonly resolvedBy: SnapshotRecord | undefined;
+  /** When `anchor` is a prefix checkpoint with no full snapshot after it: the current section row. */
+  readonly current: SectionRecord | undefined;
+  /** History entries after the anchor up to and including the requested version, ascending. */
+  readonly entries: readonly HistoryEntry[];
+}
+
+/** Where a scratchpad's sync stands, for a UI to show (`sp.syncStatus`, `useSyncStatus`). */
+export type SyncState = 'idle' | 'pushing' | 'offline' | 'error';
+
+export interface SyncStatus {
+  readonly state: SyncState;
+  /** Local changes not yet acknowledged by the server. */
+  readonly pending: number;
+  /** What went wrong last, while `state` is 'error' or 'offline'. */
+  readonly lastError?: string;
+}

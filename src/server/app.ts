@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import type { ErrorResponse } from '../sync/protocol.js';
+import type { ErrorResponse } from '../core/protocol.js';
 import type { Authenticator } from './auth.js';
 import { HttpError } from './errors.js';
 import type { ServerLimits, ServerStore } from './types.js';

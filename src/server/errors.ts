@@ -1,4 +1,4 @@
-import type { ErrorResponse } from '../sync/protocol.js';
+import type { ErrorResponse } from '../core/protocol.js';
 
 export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 500 | 503;
 

@@ -17,4 +17,4 @@ export { tokenFileAuth, tokenMapAuth, hmacAuth, signToken, anyAuth, type Authent
 export { HttpError, type HttpStatus } from './errors.js';
 export { resolveServerLimits } from './limits.js';
 export type { ServerStore, ServerLimits, PushInput, PullInput, SnapshotInput, PruneOptions, PruneReport, DeleteSessionInput } from './types.js';
-export * from '../sync/protocol.js';
+export * from '../core/protocol.js';

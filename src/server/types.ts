@@ -1,6 +1,6 @@
 import type { ScratchpadLimits } from '../core/types.js';
 import type { SyncOp } from '../storage/types.js';
-import type { PullResponse, PushResponse, SnapshotResponse } from '../sync/protocol.js';
+import type { PullResponse, PushResponse, SnapshotResponse } from '../core/protocol.js';
 
 /** Limits the server enforces. Every field has a default (see `resolveServerLimits`). */
 export interface ServerLimits extends ScratchpadLimits {

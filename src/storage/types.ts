@@ -1,33 +1,8 @@
-import type { HistoryEntry, HistoryOp, HistoryQuery, SectionRecord, SnapshotRecord } from '../core/types.js';
+import type { ChainRead, HistoryEntry, HistoryQuery, SectionRecord, SnapshotRecord } from '../core/types.js';
+import type { SectionKey, SyncOp } from '../core/protocol.js';
 
-/** Identifies a section within a session. */
-export interface SectionKey {
-  readonly pad: string;
-  readonly section: string;
-}
-
-/** One queued change for a sync adapter, persisted in the same transaction as the change itself. */
-export interface SyncOp {
-  readonly clientId: string;
-  /** Counts up from 1 per client with no gaps. */
-  readonly mutationId: number;
-  readonly pad: string;
-  readonly section: string;
-  readonly kind: 'replace' | 'append' | 'delete';
-  /** For 'append' the text as written (the server applies the append rule); for 'replace' the whole new content. */
-  readonly content: string;
-  /** The server version the change was made on (0: the section did not exist). */
-  readonly baseVersion: number;
-  /**
-   * Set when the change was made on top of this client's own earlier op, not yet confirmed when it was made: the base
-   * is then whatever version that op produced on the server, and `baseVersion` is only the client's guess of it.
-   */
-  readonly baseMutationId?: number;
-  /** What made the change locally (an edit and a revert travel as 'replace'); the server's entry keeps it. */
-  readonly op?: HistoryOp;
-  readonly agent: string;
-  readonly timestamp: number;
-}
+export type { ChainRead } from '../core/types.js';
+export type { SectionKey, SyncOp } from '../core/protocol.js';
 
 /** Everything one group commit writes. Storage applies all of it or none of it. */
 export interface CommitBatch {
@@ -36,18 +11,6 @@ export interface CommitBatch {
   readonly entries: readonly HistoryEntry[];
   readonly snapshots: readonly SnapshotRecord[];
   readonly outbox?: readonly SyncOp[];
-}
-
-/** What `readChain` returns: enough to rebuild one version without reading the section's whole history. */
-export interface ChainRead {
-  /** The nearest anchor at or before the requested version; undefined when history before it was dropped. */
-  readonly anchor: SnapshotRecord | undefined;
-  /** When `anchor` is a prefix checkpoint: the first full snapshot after it, if any. */
-  readonly resolvedBy: SnapshotRecord | undefined;
-  /** When `anchor` is a prefix checkpoint with no full snapshot after it: the current section row. */
-  readonly current: SectionRecord | undefined;
-  /** History entries after the anchor up to and including the requested version, ascending. */
-  readonly entries: readonly HistoryEntry[];
 }
 
 export interface SectionRewrite {

@@ -1,5 +1,5 @@
 import type { Section } from '../core/types.js';
-import type { SyncStatus } from '../sync/types.js';
+import type { SyncStatus } from '../core/types.js';
 
 /** One pad: its live sections by name. Maps, never plain objects, so that any name (even `__proto__`) is safe. */
 export type PadSections = ReadonlyMap<string, Section>;

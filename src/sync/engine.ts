@@ -1,5 +1,5 @@
 import type { SessionStorage, SyncOp } from '../storage/types.js';
-import type { PullResponse, SnapshotResponse } from './protocol.js';
+import type { PullResponse, SnapshotResponse } from '../core/protocol.js';
 import { SyncTransportError, type SyncAdapter, type SyncStatus } from './types.js';
 
 /** What the engine needs from the scratchpad it syncs. */

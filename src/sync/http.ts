@@ -1,4 +1,4 @@
-import type { ErrorResponse, PullResponse, PushResponse, SnapshotResponse } from './protocol.js';
+import type { ErrorResponse, PullResponse, PushResponse, SnapshotResponse } from '../core/protocol.js';
 import { SyncTransportError, type PullRequest, type PushRequest, type SyncAdapter } from './types.js';
 
 export interface HttpSyncOptions {

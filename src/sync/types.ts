@@ -1,15 +1,7 @@
 import type { SyncOp } from '../storage/types.js';
-import type { PullResponse, PushResponse, SnapshotResponse } from './protocol.js';
+import type { PullResponse, PushResponse, SnapshotResponse } from '../core/protocol.js';
 
-export type SyncState = 'idle' | 'pushing' | 'offline' | 'error';
-
-export interface SyncStatus {
-  readonly state: SyncState;
-  /** Local changes not yet acknowledged by the server. */
-  readonly pending: number;
-  /** What went wrong last, while `state` is 'error' or 'offline'. */
-  readonly lastError?: string;
-}
+export type { SyncState, SyncStatus } from '../core/types.js';
 
 export interface PushRequest {
   readonly sessionId: string;

@@ -9,7 +9,7 @@ import type { HistoryEntry } from '../../src/core/types.js';
 import { HttpError } from '../../src/server/errors.js';
 import type { ServerLimits, ServerStore } from '../../src/server/types.js';
 import type { SyncOp } from '../../src/storage/types.js';
-import type { OpOutcome, PullResponse } from '../../src/sync/protocol.js';
+import type { OpOutcome, PullResponse } from '../../src/core/protocol.js';
 
 export interface StoreDatabase {
   /** A store on this database; call again after closing the previous one to simulate a restart. */

@@ -7,7 +7,7 @@ import { DEFAULT_DIFF_LIMITS, tailOf, type ChangeShape } from '../../core/patch.
 import type { HistoryOp, SectionRecord } from '../../core/types.js';
 import { validateName } from '../../core/validate.js';
 import type { ChainRead, SectionKey, SyncOp } from '../../storage/types.js';
-import type { OpOutcome, PullResponse, PushResponse, SnapshotResponse } from '../../sync/protocol.js';
+import type { OpOutcome, PullResponse, PushResponse, SnapshotResponse } from '../../core/protocol.js';
 import { HttpError, forbiddenClient, forbiddenSession } from '../errors.js';
 import { mergeThreeWay } from '../merge.js';
 import type { PruneOptions, PruneReport, PullInput, PushInput, ServerLimits, ServerStore, SnapshotInput } from '../types.js';

@@ -1,5 +1,5 @@
 /**
- * The wire protocol between `httpSync` and the reference server (DESIGN.md, "Sync protocol"). Plain JSON over HTTP,
+ * The wire protocol between `httpSync` and the reference server (docs/sync-protocol.md). Plain JSON over HTTP,
  * `Authorization: Bearer <token>`. Server authoritative; the client rebases its pending ops on what it pulls.
  *
  *   POST /v1/sessions/:sessionId/push      PushRequest  -> PushResponse
@@ -10,8 +10,37 @@
  * Errors are `{ error: { code, message } }` with status 400 (bad request), 401 (no or bad token), 403 (another user's
  * session or client id), 404, 409 (a gap in mutation ids), 413 (body or batch too large).
  */
-import type { HistoryEntry, SectionRow } from '../core/types.js';
-import type { SyncOp } from '../storage/types.js';
+import type { HistoryEntry, HistoryOp, SectionRow } from './types.js';
+
+/** Identifies a section within a session. */
+export interface SectionKey {
+  readonly pad: string;
+  readonly section: string;
+}
+
+/** One queued change for a sync adapter, persisted in the same transaction as the change itself. */
+export interface SyncOp {
+  readonly clientId: string;
+  /** Counts up from 1 per client with no gaps. */
+  readonly mutationId: number;
+  readonly pad: string;
+  readonly section: string;
+  readonly kind: 'replace' | 'append' | 'delete';
+  /** For 'append' the text as written (the server applies the append rule); for 'replace' the whole new content. */
+  readonly content: string;
+  /** The server version the change was made on (0: the section did not exist). */
+  readonly baseVersion: number;
+  /**
+   * Set when the change was made on top of this client's own earlier op, not yet confirmed when it was made: the base
+   * is then whatever version that op produced on the server, and `baseVersion` is only the client's guess of it.
+   */
+  readonly baseMutationId?: number;
+  /** What made the change locally (an edit and a revert travel as 'replace'); the server's entry keeps it. */
+  readonly op?: HistoryOp;
+  readonly agent: string;
+  readonly timestamp: number;
+}
+
 
 export const PROTOCOL_VERSION = 1;
 
