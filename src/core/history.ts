@@ -3,7 +3,15 @@ import { splitLineTokens, stripTerminator } from './lines.js';
 import { applyPatchToTokens, NO_NEWLINE, patchSize, spliceArray } from './patch.js';
 import type { BlameLine, ChainRead, ChainState, HistoryEntry, SectionRecord, SnapshotRecord } from './types.js';
 
-export const DEFAULT_CHECKPOINT_EVERY = 32;
+/**
+ * The count cap on a delta chain. Snapshots are mostly due by bytes (see `planCheckpoint`); the cap bounds the patches
+ * a rebuild applies when patches are tiny against the content (one-line edits of a long section). 32 kept a full copy
+ * every 32 versions: 82% of the history's memory for such edits.
+ */
+export const DEFAULT_CHECKPOINT_EVERY = 1024;
+
+/** Appends are anchored by prefix checkpoints (a length, a few bytes), so they can afford a short chain. */
+const PREFIX_CHECKPOINT_EVERY = 32;
 
 export const EMPTY_CHAIN: ChainState = { anchorVersion: 0, bytesSinceAnchor: 0, openPrefix: false };
 
@@ -44,7 +52,10 @@ export function planCheckpoint(input: {
 
   const bytesSinceAnchor = chain.bytesSinceAnchor + input.patchBytes;
   const length = version - chain.anchorVersion;
-  const due = length >= input.checkpointEvery || (length > 1 && bytesSinceAnchor > input.content.length);
+  const due =
+    length >= input.checkpointEvery ||
+    (length > 1 && bytesSinceAnchor > input.content.length) ||
+    (input.isAppend && length >= PREFIX_CHECKPOINT_EVERY);
   if (!due) return { chain: { ...chain, bytesSinceAnchor }, snapshots };
 
   if (input.isAppend) {
