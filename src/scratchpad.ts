@@ -361,9 +361,11 @@ class ScratchpadImpl implements Scratchpad {
       pending.resolve(results(plans));
       return;
     }
-    this.publish();
     const part: CommitPart = outbox ? { sections, entries, snapshots, outbox } : { sections, entries, snapshots };
+    // Queued before publishing: the commit's microtask then runs before the ones a UI schedules on the store update
+    // (React renders in a microtask), so storage works while the UI renders instead of after it.
     this.committer.add(part, pending);
+    this.publish();
   }
 
   private applyLive(change: PlannedChange): void {

@@ -220,6 +220,41 @@ describe('useHistory and useBlame', () => {
     expect(states.length).toBe(before);
   });
 
+  it('a stream of writes reloads the history a few times, not once per write, and ends current', async () => {
+    // The demo's finding: with a history view mounted, every write started a history read (and a re-render), and the
+    // writes queued behind the reads. 200 awaited writes must cost a handful of reads, and the view must end current.
+    const sp = scratchpad();
+    await sp.write('brief', 'draft', 'v0');
+    let reads = 0;
+    const history = sp.history.bind(sp);
+    sp.history = (query) => {
+      reads++;
+      return history(query);
+    };
+    let renders = 0;
+    let shown: number[] = [];
+    function Timeline() {
+      const { entries } = useHistory({ pad: 'brief', limit: 5, order: 'desc' });
+      renders++;
+      shown = entries.map((e) => e.version);
+      return null;
+    }
+    await render(
+      <ScratchpadProvider scratchpad={sp}>
+        <Timeline />
+      </ScratchpadProvider>,
+    );
+    const [readsBefore, rendersBefore] = [reads, renders];
+    await settle(async () => {
+      for (let i = 1; i <= 200; i++) await sp.write('brief', 'draft', `v${i}`);
+    });
+    // The last reload starts after a pause: wait for it.
+    await expect.poll(() => shown[0], { timeout: 5_000 }).toBe(201);
+    expect(shown).toEqual([201, 200, 199, 198, 197]);
+    expect(reads - readsBefore).toBeLessThanOrEqual(10);
+    expect(renders - rendersBefore).toBeLessThanOrEqual(20);
+  });
+
   it('reports errors as state instead of throwing', async () => {
     const sp = scratchpad();
     let error: Error | undefined;
