@@ -3,10 +3,9 @@ import { applyEdit, isWriteMode } from './core/content.js';
 import { liveFromRecord, planIn, planWrite, type ChangeFields, type ChangePlan, type LiveSection, type PlanContext, type PlannedChange } from './core/change.js';
 import { ScratchpadError, isScratchpadError } from './core/errors.js';
 import { compareNatural, numberLines, renderPad } from './core/format.js';
-import { blameFromHistory, DEFAULT_CHECKPOINT_EVERY, rebuildFromChain } from './core/history.js';
+import { DEFAULT_CHECKPOINT_EVERY, rebuildFromChain } from './core/history.js';
 import { countLines } from './core/lines.js';
 import { computePatch, DEFAULT_DIFF_LIMITS, formatPatch } from './core/patch.js';
-import { checkSnapshot } from './core/snapshot.js';
 import type {
   BlameLine,
   DiffResult,
@@ -23,8 +22,8 @@ import type {
 } from './core/types.js';
 import { describe, resolveLimits, validateInteger, validateName, validateText } from './core/validate.js';
 import { GroupCommit, type CommitPart, type QueuedPart } from './storage/group-commit.js';
-import { memoryStorage } from './storage/memory.js';
-import type { PruneRequest, SectionKey, SessionStorage, SyncOp } from './storage/types.js';
+import { memoryStorage } from './storage/memory-lazy.js';
+import type { SectionKey, SessionStorage, SyncOp } from './storage/types.js';
 import type { SyncClient } from './sync/client.js';
 import type { SyncAdapter } from './sync/types.js';
 import { setSections, type ScratchpadState } from './store/state.js';
@@ -92,8 +91,8 @@ class ScratchpadImpl implements Scratchpad {
     if (this.retain?.maxAgeMs !== undefined) validateInteger(this.retain.maxAgeMs, 'retain.maxAgeMs', 0);
     this.now = options.now ?? Date.now;
     this.syncAdapter = options.sync;
-    const storage = options.storage ?? memoryStorage();
-    this.storageName = storage.name;
+    const storage = options.storage;
+    this.storageName = storage?.name ?? 'memory';
     this.store = createStore<ScratchpadState>()(() => ({
       sessionId: this.sessionId,
       ready: false,
@@ -105,7 +104,8 @@ class ScratchpadImpl implements Scratchpad {
       (parts) => this.committed(parts),
       (error, parts) => this.commitFailed(error, parts),
     );
-    this.ready = this.hydrate(storage.open(this.sessionId));
+    // The default memoryStorage's code is loaded only when it is opened: an app on IndexedDB never downloads it.
+    this.ready = this.hydrate((storage ?? memoryStorage()).open(this.sessionId));
     this.gate = this.ready;
     // A caller that never awaits `ready` must not see an unhandled rejection; calls report the error themselves.
     this.ready.catch(() => undefined);
@@ -479,7 +479,11 @@ class ScratchpadImpl implements Scratchpad {
       const names = this.names(pad, section);
       await this.settled();
       const live = this.existing(names.pad, names.section);
-      const entries = await this.requireSession().readEntries(names.pad, names.section, 1, live.record.version);
+      // Loaded on first use: most apps never blame, and it is not part of the up-front bundle.
+      const [entries, { blameFromHistory }] = await Promise.all([
+        this.requireSession().readEntries(names.pad, names.section, 1, live.record.version),
+        import('./core/blame.js'),
+      ]);
       const head = entries[0];
       if (!head || head.version === 1) return blameFromHistory(entries);
       // History before `head` was dropped: its content is credited to `head` as a whole.
@@ -573,6 +577,7 @@ class ScratchpadImpl implements Scratchpad {
   async importJSON(snapshot: ScratchpadSnapshot): Promise<void> {
     return this.guard(async () => {
       // Checked whole before anything changes: an import that fails leaves the session as it was.
+      const { checkSnapshot } = await import('./core/snapshot.js');
       const data = await checkSnapshot(snapshot, this.sessionId, this.limits);
       await this.settled();
       const session = this.requireSession();
@@ -589,30 +594,14 @@ class ScratchpadImpl implements Scratchpad {
 
   // ---------------------------------------------------------------- retention
 
-  /** Drops history that the policy no longer keeps, leaving a full snapshot where the kept history starts. */
+  /** Drops history that the policy no longer keeps (src/storage/retention.ts, loaded only by apps that retain). */
   private async applyRetention(): Promise<void> {
     const retain = this.retain;
     if (!retain || this.closed) return;
-    const session = this.requireSession();
-    const requests: PruneRequest[] = [];
-    for (const sections of this.live.values()) {
-      for (const live of sections.values()) {
-        const { pad, section, version } = live.record;
-        let below = 1;
-        if (retain.maxVersionsPerSection !== undefined) below = Math.max(below, version - retain.maxVersionsPerSection + 1);
-        if (retain.maxAgeMs !== undefined) {
-          const [oldestKept] = await session.readHistory({ pad, section, since: this.now() - retain.maxAgeMs, limit: 1 });
-          below = Math.max(below, oldestKept?.version ?? version);
-        }
-        below = Math.min(below, version);
-        if (below <= 1) continue;
-        const [stillThere] = await session.readEntries(pad, section, below - 1, below - 1);
-        if (!stillThere) continue;
-        const content = below === version ? live.record.content : rebuildFromChain(await session.readChain(pad, section, below), below);
-        requests.push({ pad, section, belowVersion: below, snapshot: { pad, section, version: below, content } });
-      }
-    }
-    if (requests.length > 0) await session.prune(requests);
+    const { applyRetention } = await import('./storage/retention.js');
+    const sections: LiveSection[] = [];
+    for (const pad of this.live.values()) for (const live of pad.values()) sections.push(live);
+    await applyRetention(this.requireSession(), sections, retain, this.now());
   }
 
   // ---------------------------------------------------------------- helpers

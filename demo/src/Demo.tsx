@@ -1,7 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { FilterBar } from './FilterBar.js';
 import { Header } from './Header.js';
-import { ScratchpadPanel } from './lib.js';
+import { ScratchpadPanel, useScratchpad, type Scratchpad } from './lib.js';
 import { USER_KEY } from './settings.js';
 import { WorkflowCard } from './WorkflowCard.js';
 import { useWorkflow } from './use-workflow.js';
@@ -10,6 +10,11 @@ export function Demo({ onReset }: { onReset: () => void }) {
   const workflow = useWorkflow();
   const [agentFilter, setAgentFilter] = useState<string | undefined>(undefined);
   const [user, setUser] = useState(() => localStorage.getItem(USER_KEY) || 'you');
+  const sp = useScratchpad();
+  // The page's scratchpad, for the browser console and for benchmarks that write through the library in the demo.
+  useEffect(() => {
+    (window as { scratchpad?: Scratchpad }).scratchpad = sp;
+  }, [sp]);
 
   return (
     <div className="demo">

@@ -20,11 +20,14 @@ export interface UpFront {
   readonly bytes: number;
   readonly gzip: number;
   readonly chunks: number;
+  /** Source files (relative to the repository) with code in the up-front chunks. */
+  readonly modules: readonly string[];
 }
 
-function measure(codes: readonly string[], chunks: number): UpFront {
+function measure(codes: readonly string[], chunks: number, modules: Iterable<string>): UpFront {
   const code = codes.join('\n');
-  return { bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, chunks };
+  const relative = [...modules].map((m) => (m.startsWith(root) ? m.slice(root.length + 1) : m)).filter((m) => !m.startsWith('\0'));
+  return { bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, chunks, modules: relative };
 }
 
 function withEntry<T>(body: (entry: string) => Promise<T>): Promise<T> {
@@ -44,7 +47,8 @@ export function viteUpFront(): Promise<UpFront> {
       resolve: { alias: Object.entries(aliases).map(([find, replacement]) => ({ find, replacement })) },
       build: { write: false, minify: true, target: 'es2022', rollupOptions: { input: entry } },
     });
-    const outputs = (Array.isArray(output) ? output : [output]) as { output: { type: string; code?: string; isEntry?: boolean; imports?: string[]; fileName: string }[] }[];
+    type Chunk = { type: string; code?: string; isEntry?: boolean; imports?: string[]; fileName: string; modules?: Record<string, { renderedLength: number }> };
+    const outputs = (Array.isArray(output) ? output : [output]) as { output: Chunk[] }[];
     const chunks = outputs.flatMap((o) => o.output).filter((c) => c.type === 'chunk');
     // Up front: the entry chunk and every chunk it imports statically.
     const byName = new Map(chunks.map((c) => [c.fileName, c]));
@@ -55,7 +59,8 @@ export function viteUpFront(): Promise<UpFront> {
       for (const dep of byName.get(name)?.imports ?? []) visit(dep);
     };
     for (const c of chunks) if (c.isEntry) visit(c.fileName);
-    return measure([...seen].map((n) => byName.get(n)?.code ?? ''), seen.size);
+    const modules = [...seen].flatMap((n) => Object.entries(byName.get(n)?.modules ?? {}).filter(([, m]) => m.renderedLength > 0).map(([id]) => id));
+    return measure([...seen].map((n) => byName.get(n)?.code ?? ''), seen.size, modules);
   });
 }
 
@@ -88,6 +93,7 @@ export function esbuildUpFront(): Promise<UpFront> {
     visit(entryOut);
     // metafile paths are relative to the working directory.
     const files = new Map(result.outputFiles.map((f) => [f.path, f.text]));
-    return measure([...seen].map((n) => files.get(resolve(n)) ?? ''), seen.size);
+    const modules = [...seen].flatMap((n) => Object.entries(outputs[n]?.inputs ?? {}).filter(([, i]) => i.bytesInOutput > 0).map(([id]) => resolve(id)));
+    return measure([...seen].map((n) => files.get(resolve(n)) ?? ''), seen.size, modules);
   });
 }
