@@ -6,9 +6,10 @@ import type { ChainRead, ChainState, HistoryEntry, SectionRecord, SnapshotRecord
 /**
  * The count cap on a delta chain. Snapshots are mostly due by bytes (see `planCheckpoint`); the cap bounds the patches
  * a rebuild applies when patches are tiny against the content (one-line edits of a long section). 32 kept a full copy
- * every 32 versions: 82% of the history's memory for such edits.
+ * every 32 versions: 82% of the history's memory for such edits. 512 keeps rebuilding any version near half a
+ * millisecond (about 1 µs per patch) while 10,000 one-line edits of a 2,000-line section stay under 5 MB of heap.
  */
-export const DEFAULT_CHECKPOINT_EVERY = 1024;
+export const DEFAULT_CHECKPOINT_EVERY = 512;
 
 /** Appends are anchored by prefix checkpoints (a length, a few bytes), so they can afford a short chain. */
 const PREFIX_CHECKPOINT_EVERY = 32;
