@@ -377,7 +377,11 @@ class ScratchpadImpl implements Scratchpad {
 
   private committed(parts: QueuedPart<PendingCall>[]): void {
     this.commitCount++;
-    if (this.sync) for (const { part } of parts) if (part.outbox) this.sync.committed(part.outbox);
+    if (this.sync) {
+      const ops: SyncOp[] = [];
+      for (const { part } of parts) if (part.outbox) for (const op of part.outbox) ops.push(op);
+      this.sync.committed(ops);
+    }
     for (const { part } of parts) {
       for (const { record } of part.sections) {
         const key = sectionKey(record.pad, record.section);
