@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchpad, type Scratchpad } from '../../src/index.js';
 import {
   BlameView,
@@ -9,18 +9,23 @@ import {
   ScratchpadStyles,
   diffRows,
 } from '../../src/react/index.js';
-import { button, cleanup, click, render, settle, type } from './render.js';
+import { button, cleanup, click, preloadLazyModules, render, settle, type } from './render.js';
 
 const opened: Scratchpad[] = [];
+// The library loads its default memory storage and blame on first use; load them once up front, as an app's
+// first use would, so that renders settle within act() as they do afterwards.
+beforeAll(preloadLazyModules);
 afterEach(async () => {
   await cleanup();
   for (const sp of opened.splice(0)) sp.close();
   delete (window as { pwned?: unknown }).pwned;
 });
 
-function scratchpad(): Scratchpad {
+/** A scratchpad on the default memory storage, loaded (its code loads on first open). */
+async function scratchpad(): Promise<Scratchpad> {
   const sp = createScratchpad();
   opened.push(sp);
+  await sp.ready;
   return sp;
 }
 
@@ -49,7 +54,7 @@ describe('DiffView', () => {
   });
 
   it('renders markup in content as text: no element is created, no script runs', async () => {
-    const sp = scratchpad();
+    const sp = await scratchpad();
     await sp.write('pad', 'evil', 'safe line');
     const result = await sp.write('pad', 'evil', HOSTILE, { agent: 'mallory' });
     const { container } = await render(<DiffView patch={result.patch} />);
@@ -69,7 +74,7 @@ describe('DiffView', () => {
 
 describe('ScratchpadPanel with hostile content', () => {
   it('shows it as text in the section, the history diff and the blame', async () => {
-    const sp = scratchpad();
+    const sp = await scratchpad();
     await sp.write('pad', 'evil', HOSTILE, { agent: 'mallory' });
     const { container } = await render(
       <ScratchpadProvider scratchpad={sp}>
@@ -90,7 +95,7 @@ describe('ScratchpadPanel with hostile content', () => {
 
 describe('HistoryTimeline', () => {
   it('lists entries newest first with agent, op and counts; shows a diff with context; restores a version', async () => {
-    const sp = scratchpad();
+    const sp = await scratchpad();
     await sp.write('output', 'draft', 'Title\nGood paragraph\nEnd\n', { agent: 'writer' });
     await sp.edit('output', 'draft', { replaceLines: { from: 2, to: 2 }, text: 'Bad paragraph' }, { agent: 'writer' });
     const reverted: number[] = [];
@@ -124,7 +129,7 @@ describe('HistoryTimeline', () => {
   });
 
   it('filters by agent', async () => {
-    const sp = scratchpad();
+    const sp = await scratchpad();
     await sp.write('p', 's', 'a\n', { agent: 'planner' });
     await sp.write('p', 's', 'b\n', { agent: 'writer', mode: 'append' });
     await sp.write('p', 't', 'c\n', { agent: 'planner' });
@@ -142,7 +147,7 @@ describe('HistoryTimeline', () => {
 
 describe('ScratchpadPanel', () => {
   it('shows pads and sections, and a person edits a section', async () => {
-    const sp = scratchpad();
+    const sp = await scratchpad();
     await sp.write('plan', 'outline', '1. intro\n', { agent: 'planner' });
     await sp.write('research', 'findings', 'fact\n', { agent: 'researcher' });
     const { container } = await render(
@@ -165,7 +170,7 @@ describe('ScratchpadPanel', () => {
   });
 
   it('asks before saving over a change made while the person was editing', async () => {
-    const sp = scratchpad();
+    const sp = await scratchpad();
     await sp.write('notes', 'todo', 'one\n', { agent: 'planner' });
     const { container } = await render(
       <ScratchpadProvider scratchpad={sp}>
@@ -187,7 +192,7 @@ describe('ScratchpadPanel', () => {
   });
 
   it('adds a section to a new pad and shows blame for the selected section', async () => {
-    const sp = scratchpad();
+    const sp = await scratchpad();
     const { container } = await render(
       <ScratchpadProvider scratchpad={sp}>
         <ScratchpadPanel user="carol" />
