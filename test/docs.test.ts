@@ -7,8 +7,7 @@
  * - ```ts / ```tsx   an illustration (a signature, a sketch with placeholders, browser-only code): not run.
  * - ```sh, ```json, ```text   commands, configuration, output: not run.
  *
- * Package imports are pointed at the sources through `sources` (one table). A block whose imports point at a file
- * that does not exist yet (the workspace packages while they are being moved) is skipped, and says so.
+ * Package imports are pointed at the sources through `sources` (one table); an import missing from it fails.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -120,8 +119,8 @@ const blocks = documents.flatMap(jsBlocks);
 describe('every js block in the docs runs as written', () => {
   blocks.forEach((block, index) => {
     const { code, missing, unknown } = resolveImports(block.code);
-    const title = missing.length ? `${block.key} (skipped until ${missing.join(', ')} exists)` : block.key;
-    it.skipIf(missing.length > 0)(title, async () => {
+    it(block.key, async () => {
+      expect(missing, 'every file of the `sources` table exists').toEqual([]);
       expect(unknown, 'every scratchpad-store import is in the `sources` table').toEqual([]);
       const wanted = expected[block.key];
       expect(wanted, `an entry in \`expected\` for "${block.key}"`).toBeDefined();
