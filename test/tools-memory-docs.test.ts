@@ -2,6 +2,7 @@
  * The examples of docs/memory-tool.md run as written: imports point at the sources, the APIs' `fetch` is scripted
  * (no network), and the sync example talks to the real reference server on loopback.
  */
+import 'fake-indexeddb/auto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -47,7 +48,6 @@ function json(body: unknown): Response {
 
 describe('docs/memory-tool.md examples run as written', () => {
   it('Anthropic memory tool in the browser (IndexedDB, tool runner)', async () => {
-    await import('fake-indexeddb/auto');
     const turns = [
       [{ type: 'tool_use', id: 'toolu_1', name: 'memory', input: { command: 'view', path: '/memories' } }],
       [{ type: 'tool_use', id: 'toolu_2', name: 'memory', input: { command: 'create', path: '/memories/preferences.md', file_text: '- Answers in French\n' } }],
