@@ -34,7 +34,8 @@ const BAD_CALLS: ReadonlyArray<readonly [string, unknown, RegExp]> = [
   ['scratchpad_write', { pad: 'notes', section: 'todo', content: 'x', expected_version: -1 }, /'expected_version' must be at least 0/],
   ['scratchpad_write', { pad: 'notes', section: 'todo', content: 'x', expected_version: 1.5 }, /'expected_version' must be a whole number/],
   ['scratchpad_write', { pad: 'notes', section: 'todo', content: 'x', expected_version: '1' }, /'expected_version' must be a whole number, got the string "1"/],
-  ['scratchpad_write', { pad: 'notes', section: 'todo', content: 'x', expected_version: null }, /'expected_version' must be a whole number, got null/],
+  // null stands for an omitted optional argument (strict function calling sends one); for a required one it is an error.
+  ['scratchpad_write', { pad: 'notes', section: null, content: 'x', expected_version: null }, /'section' must be a string, got null/],
   ['scratchpad_write', JSON.parse('{"pad":"notes","section":"todo","content":"x","__proto__":{"y":1}}'), /unknown argument '__proto__'/],
   ['scratchpad_write', { pad: 'bad\u0001name', section: 'todo', content: 'x' }, /^Error: /],
   ['scratchpad_write', { pad: 'notes', section: 'todo', content: 'x', expected_version: 0 }, /conflict on 'notes\.todo'/],
