@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { createServer, hmacAuth, signToken, sqliteStore } from '../src/server/index.js';
+import { createServer, hmacAuth, signToken } from '@scratchpad-store/server';
+import { sqliteStore } from '@scratchpad-store/server/sqlite';
 
 const root = resolve(import.meta.dirname, '..');
 const doc = readFileSync(join(root, 'docs/memory-tool.md'), 'utf8');
