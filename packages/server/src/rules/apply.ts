@@ -1,4 +1,4 @@
-import { appendSeparator, type ChainRead, type ChangeShape, countLines, DEFAULT_DIFF_LIMITS, type HistoryOp, isScratchpadError, type LiveSection, type OpOutcome, planChange, type PullResponse, type PushResponse, rebuildFromChain, ScratchpadError, type SectionKey, type SectionRecord, type SnapshotResponse, type SyncOp, tailOf, validateName } from 'scratchpad-store/protocol';
+import { appendSeparator, type ChainRead, type ChangeShape, countLines, DEFAULT_DIFF_LIMITS, type HistoryOp, isScratchpadError, type LiveSection, type OpOutcome, planChange, type PullResponse, type PushResponse, rebuildFromChain, ScratchpadError, type SectionKey, type SectionRecord, type SnapshotResponse, type SyncOp, tailOf, validateName, validateTimestamp } from 'scratchpad-store/protocol';
 import { HttpError, forbiddenClient, forbiddenSession } from '../errors.js';
 import { mergeThreeWay } from './merge.js';
 import type { PruneOptions, PruneReport, PullInput, PushInput, ServerLimits, ServerStore, SnapshotInput } from '../types.js';
@@ -115,6 +115,7 @@ async function applyPush(tx: StoreTx, input: PushInput, limits: ServerLimits): P
       const pad = validateName(op.pad, 'pad', limits);
       const section = validateName(op.section, 'section', limits);
       const agent = validateName(op.agent, 'agent', limits);
+      validateTimestamp(op.timestamp, 'op timestamp');
       if (op.kind !== 'delete') checkStorable(op.content, pad, section);
       const before = await liveOf(pad, section);
       const exists = before !== undefined && !before.record.deleted;
