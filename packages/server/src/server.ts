@@ -4,6 +4,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { createApp, type CorsOptions, type ScratchpadApp } from './app.js';
 import type { Authenticator } from './auth.js';
 import { resolveServerLimits } from './limits.js';
+import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import type { PruneReport, ServerLimits, ServerStore } from './types.js';
 
 export interface RetentionOptions {
@@ -22,6 +23,8 @@ export interface ServerOptions {
   /** Off unless given: browsers on other origins need it. */
   readonly cors?: CorsOptions;
   readonly retention?: RetentionOptions;
+  /** A token bucket per user: over it, requests get 429 with Retry-After. Off unless given. */
+  readonly rateLimit?: RateLimitOptions;
   /** Where server faults are reported. Default: console.error. */
   readonly log?: (message: string, error?: unknown) => void;
   /** How long `close()` waits for in-flight requests before cutting connections. Default 10 s. */
@@ -62,7 +65,8 @@ export function createServer(options: ServerOptions): ScratchpadServer {
       if (inFlight === 0) idle?.();
     },
   };
-  const app = createApp({ store: options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, log });
+  const rateLimiter = options.rateLimit ? createRateLimiter(options.rateLimit) : undefined;
+  const app = createApp({ store: options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, log, ...(rateLimiter ? { rateLimiter } : {}) });
 
   let pruning: Promise<PruneReport | undefined> | undefined;
   const prune = (): Promise<PruneReport | undefined> => {
