@@ -5,6 +5,7 @@ import { createSqlStore } from '../rules/apply.js';
 import {
   SCHEMA_VERSION,
   entryFromRow,
+  migrationStatements,
   schemaStatements,
   sectionFromRow,
   sectionParams, entryParams, snapshotParams,
@@ -103,6 +104,9 @@ function migrate(db: Database.Database): void {
     if (!row) db.prepare(`INSERT INTO sp_meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
     else if (Number(row.value) > SCHEMA_VERSION) {
       throw new Error(`The database has schema version ${row.value}; this server knows up to ${SCHEMA_VERSION}. Upgrade scratchpad-store.`);
+    } else if (Number(row.value) < SCHEMA_VERSION) {
+      for (const statement of migrationStatements(Number(row.value), 'sqlite')) db.exec(statement);
+      db.prepare(`UPDATE sp_meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
     }
   }).immediate();
 }
