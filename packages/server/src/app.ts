@@ -47,9 +47,12 @@ export function createApp(options: AppOptions): ScratchpadApp {
   app.use('*', async (c, next) => {
     if (options.closing()) {
       c.header('Connection', 'close');
+      c.header('Retry-After', '2');
       return errorJson(c, 503, 'UNAVAILABLE', 'The server is shutting down. Try again shortly.');
     }
     await next();
+    // A request that began before the shutdown: answered, and its connection not kept for another.
+    if (options.closing()) c.res.headers.set('Connection', 'close');
   });
 
   if (options.cors) {
