@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Authenticator } from './auth.js';
 import { HttpError } from './errors.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { ServerLimits, ServerStore } from './types.js';
 import { checkId, parseLimit, parsePush } from './validate.js';
 
@@ -21,6 +22,8 @@ export interface AppOptions {
   readonly cors: CorsOptions | undefined;
   /** True while the server shuts down: new requests get 503. */
   readonly closing: () => boolean;
+  /** Per-user request budget; none when undefined. */
+  readonly rateLimiter?: RateLimiter;
   readonly log: (message: string, error?: unknown) => void;
 }
 
@@ -44,9 +47,12 @@ export function createApp(options: AppOptions): ScratchpadApp {
   app.use('*', async (c, next) => {
     if (options.closing()) {
       c.header('Connection', 'close');
+      c.header('Retry-After', '2');
       return errorJson(c, 503, 'UNAVAILABLE', 'The server is shutting down. Try again shortly.');
     }
     await next();
+    // A request that began before the shutdown: answered, and its connection not kept for another.
+    if (options.closing()) c.res.headers.set('Connection', 'close');
   });
 
   if (options.cors) {
@@ -81,6 +87,12 @@ export function createApp(options: AppOptions): ScratchpadApp {
       return errorJson(c, 401, 'UNAUTHORIZED', header === undefined ? 'Send Authorization: Bearer <token>.' : 'The bearer token is not valid.');
     }
     c.set('userId', userId);
+    const waitMs = options.rateLimiter?.take(userId) ?? 0;
+    if (waitMs > 0) {
+      // Whole seconds, rounded up: a client that waits that long finds a request in its bucket.
+      c.header('Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000))));
+      return errorJson(c, 429, 'RATE_LIMITED', 'Too many requests for this user. Retry after the number of seconds in Retry-After.');
+    }
     await next();
   });
 
@@ -122,7 +134,7 @@ function optionalId(value: string | undefined, limits: ServerLimits): string | u
   return value === undefined || value === '' ? undefined : checkId(value, 'clientId', limits);
 }
 
-function errorJson(c: Context, status: 401 | 404 | 413 | 500 | 503, code: string, message: string): Response {
+function errorJson(c: Context, status: 401 | 404 | 413 | 429 | 500 | 503, code: string, message: string): Response {
   const body: ErrorResponse = { error: { code, message } };
   return c.json(body, status);
 }

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionKey } from '../src/rules/tenancy.js';
 import { hmacAuth, signToken } from '../src/auth.js';
 import { blobStore } from '../src/azure/blob.js';
 import { cosmosStore } from '../src/azure/cosmos.js';
@@ -322,7 +323,10 @@ describe('large values kept apart from their documents', () => {
       const store = await cosmosStore({ endpoint: emulator.endpoint, key: emulator.key, agent: emulator.agent(), database: 'pieces' });
       const client = new CosmosClient({ endpoint: emulator.endpoint, key: emulator.key, agent: emulator.agent() });
       const container = client.database('pieces').container('sessions');
-      const docs = async () => (await container.items.query<{ id: string; kind: string; ref?: string; big?: { ref: string; n: number } }>('SELECT * FROM c WHERE c.sessionId = "s"', { partitionKey: 's' }).fetchAll()).resources;
+      // The store keeps user u's session s under the tenancy key of the pair (rules/tenancy.ts).
+      const key = sessionKey('u', 's');
+      const docs = async () =>
+        (await container.items.query<{ id: string; kind: string; ref?: string; big?: { ref: string; n: number } }>({ query: 'SELECT * FROM c WHERE c.sessionId = @s', parameters: [{ name: '@s', value: key }] }, { partitionKey: key }).fetchAll()).resources;
       /** Every piece belongs to a value some document refers to, and every such value has all its pieces. */
       const consistent = async () => {
         const all = await docs();

@@ -350,21 +350,31 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       await store.close();
     });
 
-    it('keeps each session to its owner and each client id to its user and session', async () => {
+    it('keys sessions by user and session id, and keeps each client id to its user and session', async () => {
       const { store } = await open();
       const a = opsFor('alice-client');
-      await store.push({ userId: 'alice', sessionId: 'secret-session', clientId: 'alice-client', ops: [a.replace('p', 's', 'alice private text', 0)] });
+      await store.push({ userId: 'alice', sessionId: 'default', clientId: 'alice-client', ops: [a.replace('p', 's', 'alice private text', 0)] });
 
+      // mallory's session 'default' is her own: she neither sees nor touches alice's, and nobody squats a name.
       const m = opsFor('mallory-client');
+      const pushed = await store.push({ userId: 'mallory', sessionId: 'default', clientId: 'mallory-client', ops: [m.replace('p', 's', 'mallory text', 0)] });
+      expect(pushed.results[0]).toMatchObject({ status: 'applied', version: 1 });
+      const malloryPull = await store.pull({ userId: 'mallory', sessionId: 'default', since: undefined, clientId: 'mallory-client', limit: 10 });
+      expect(malloryPull.entries.map((e) => [e.sessionId, e.pad, e.section, e.version])).toEqual([['default', 'p', 's', 1]]);
+      expect(JSON.stringify(malloryPull)).not.toMatch(/alice/);
+      expect(await store.deleteSession({ userId: 'mallory', sessionId: 'default' })).toBe(true);
+      const alicePull = await store.pull({ userId: 'alice', sessionId: 'default', since: undefined, clientId: 'alice-client', limit: 10 });
+      expect(alicePull.entries.map((e) => [e.sessionId, e.version])).toEqual([['default', 1]]);
+      expect(alicePull.sections[0]).toMatchObject({ content: 'alice private text', version: 1 });
+      expect(alicePull.lastMutationId).toBe(1);
+
       const attempts: (() => Promise<unknown>)[] = [
-        () => store.push({ userId: 'mallory', sessionId: 'secret-session', clientId: 'mallory-client', ops: [m.replace('p', 's', 'overwrite', 0)] }),
-        () => store.pull({ userId: 'mallory', sessionId: 'secret-session', since: undefined, clientId: undefined, limit: 10 }),
-        () => store.snapshot({ userId: 'mallory', sessionId: 'secret-session', clientId: undefined }),
-        () => store.deleteSession({ userId: 'mallory', sessionId: 'secret-session' }),
         // alice's client id on mallory's own session, and to read alice's lastMutationId.
         () => store.push({ userId: 'mallory', sessionId: 'mallory-session', clientId: 'alice-client', ops: [{ ...m.replace('p', 's', 'x', 0), clientId: 'alice-client', mutationId: 2 }] }),
         () => store.snapshot({ userId: 'mallory', sessionId: 'mallory-session', clientId: 'alice-client' }),
         () => store.pull({ userId: 'mallory', sessionId: 'mallory-session', since: undefined, clientId: 'alice-client', limit: 10 }),
+        // The same client id under the same session name of another user is another user's client.
+        () => store.snapshot({ userId: 'mallory', sessionId: 'default', clientId: 'alice-client' }),
       ];
       for (const attempt of attempts) {
         const error = await expectHttpError(attempt(), 403, 'FORBIDDEN');
@@ -376,11 +386,11 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
         403,
         'FORBIDDEN',
       );
-      const snapshot = await store.snapshot({ userId: 'alice', sessionId: 'secret-session', clientId: 'alice-client' });
+      const snapshot = await store.snapshot({ userId: 'alice', sessionId: 'default', clientId: 'alice-client' });
       expect(snapshot.sections[0]).toMatchObject({ content: 'alice private text', version: 1 });
       expect(snapshot.lastMutationId).toBe(1);
-      // mallory's failed pushes claimed nothing: the session is still free for its first writer.
-      expect((await store.snapshot({ userId: 'someone', sessionId: 'mallory-session', clientId: undefined })).sections).toEqual([]);
+      // mallory's failed pushes claimed nothing.
+      expect((await store.snapshot({ userId: 'mallory', sessionId: 'mallory-session', clientId: undefined })).sections).toEqual([]);
       await store.close();
     });
 
@@ -549,7 +559,10 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       await expectHttpError(store.pull({ userId: 'u', sessionId: 's', since: '0', clientId: undefined, limit: 10 }), 410, 'CURSOR_EXPIRED');
       const next = await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', 'fresh', 0)] });
       expect(next.results[0]).toEqual({ mutationId: 3, status: 'applied', version: 1 });
-      await expectHttpError(store.push({ userId: 'other', sessionId: 's', clientId: 'o', ops: [opsFor('o').replace('p', 's', 'x', 0)] }), 403);
+      // Another user's session 's' is another session: this one is untouched by it.
+      const other = await store.push({ userId: 'other', sessionId: 's', clientId: 'o', ops: [opsFor('o').replace('p', 's', 'x', 0)] });
+      expect(other.results[0]).toMatchObject({ status: 'applied', version: 1 });
+      expect((await store.snapshot({ userId: 'u', sessionId: 's', clientId: undefined })).sections[0]).toMatchObject({ content: 'fresh', version: 1 });
       await store.close();
     });
   });
