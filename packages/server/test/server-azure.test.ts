@@ -19,8 +19,9 @@ import type { PullResponse, PushResponse, SnapshotResponse } from 'scratchpad-st
 import { startAzurite, type Azurite } from './helpers/azurite.js';
 import { freePort } from './helpers/postgres.js';
 import { startCosmos, type CosmosEmulator } from './helpers/cosmos.js';
-import { startFaultProxy } from './helpers/fault-proxy.js';
-import { chainedOutbox, checkHistory, opsFor, runStoreSuite, type StoreFactory } from './helpers/store-suite.js';
+import { startFaultProxy, startStorageProxy, type StorageFault, type StorageRequest } from './helpers/fault-proxy.js';
+import { sqliteStore } from '../src/sql/sqlite.js';
+import { chainedOutbox, checkHistory, opsFor, retryFaults, runStoreSuite, writeEveryKind, type StoreFactory } from './helpers/store-suite.js';
 
 let azurite: Azurite | undefined;
 let containers = 0;
@@ -366,7 +367,7 @@ describe('large values kept apart from their documents', () => {
         for await (const blob of container.listBlobsFlat({ prefix: 'sessions/' })) if (blob.name.endsWith('/state.json')) state.push(blob.name);
         expect(state).toHaveLength(1);
         const text = (await container.getBlobClient(state[0]!).downloadToBuffer()).toString('utf8');
-        return [...text.matchAll(/"ref":"([0-9a-f]+)"/g)].map((m) => m[1]!).sort();
+        return [...text.matchAll(/"ref":"([^"]+)"/g)].map((m) => m[1]!).sort();
       };
       const a = opsFor('a');
       await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', big('x'), 0)] });
@@ -383,4 +384,95 @@ describe('large values kept apart from their documents', () => {
       await azurite.stop();
     }
   }, 60_000);
+});
+
+/** The kind of write a storage request is, or undefined for reads and setup. */
+function blobWriteKind(request: StorageRequest): string | undefined {
+  if (request.method !== 'PUT' && request.method !== 'DELETE') return undefined;
+  if (request.url.includes('/state.json')) return 'state';
+  if (request.url.includes('/payloads/')) return request.method === 'PUT' ? 'payload' : 'payload-delete';
+  if (request.url.includes('/clients/')) return 'binding';
+  return undefined;
+}
+
+function cosmosWriteKind(request: StorageRequest): string | undefined {
+  if (!request.url.includes('/docs')) return undefined;
+  if (request.method === 'DELETE') return 'delete';
+  if (request.method === 'PUT') return 'replace';
+  if (request.method !== 'POST' || request.headers['x-ms-documentdb-isquery'] !== undefined) return undefined;
+  return request.headers['x-ms-cosmos-is-batch-request'] !== undefined ? 'batch' : 'create';
+}
+
+/** Loses the answer of every other write of each kind (the first, the third, …): retries then get through. */
+function everyOtherWrite(kindOf: (request: StorageRequest) => string | undefined, mode: StorageFault) {
+  const seen = new Map<string, number>();
+  const faults = new Map<string, number>();
+  return {
+    faults,
+    decide(request: StorageRequest): StorageFault {
+      const kind = kindOf(request);
+      if (kind === undefined) return 'pass';
+      const n = (seen.get(kind) ?? 0) + 1;
+      seen.set(kind, n);
+      if (n % 2 === 0) return 'pass';
+      faults.set(kind, (faults.get(kind) ?? 0) + 1);
+      return mode;
+    },
+  };
+}
+
+describe('a lost answer from storage never makes a session unreadable', () => {
+  let emulators: { azurite: Azurite; cosmos: CosmosEmulator } | undefined;
+  let expected: unknown[] = [];
+  beforeAll(async () => {
+    const [a, c] = await Promise.all([startAzurite(), startCosmos()]);
+    emulators = { azurite: a, cosmos: c };
+    const sqlite = sqliteStore({ path: ':memory:' });
+    expected = await writeEveryKind(sqlite, retryFaults);
+    await sqlite.close();
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([emulators?.azurite.stop(), emulators?.cosmos.stop()]);
+  }, 60_000);
+
+  it.each(['drop-after', '503-after'] as const)('Blob Storage, %s on every kind of write: reads equal SQLite\'s', async (mode) => {
+    const { azurite } = emulators!;
+    const plan = everyOtherWrite(blobWriteKind, mode);
+    const proxy = await startStorageProxy({
+      upstream: `http://127.0.0.1:${azurite.port}`,
+      decide: plan.decide,
+      busyBody: { type: 'application/xml', text: '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>injected</Message></Error>' },
+    });
+    try {
+      const connectionString = azurite.connectionString.replace(`127.0.0.1:${azurite.port}`, proxy.url.slice('http://'.length));
+      const store = await blobStore({ connectionString, container: `lost-${mode}`, pipeline: { retryOptions: { retryDelayInMs: 1, maxRetryDelayInMs: 5 } } });
+      expect(await writeEveryKind(store, retryFaults)).toEqual(expected);
+      expect([...plan.faults.keys()].sort()).toEqual(['binding', 'payload', 'payload-delete', 'state']);
+      await store.close();
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
+
+  it.each(['drop-after', '503-after'] as const)('Cosmos DB, %s on every kind of write: reads equal SQLite\'s', async (mode) => {
+    const { cosmos } = emulators!;
+    const plan = everyOtherWrite(cosmosWriteKind, mode);
+    const proxy = await startStorageProxy({ upstream: cosmos.endpoint, tls: { cert: cosmos.cert, key: cosmos.certKey }, decide: plan.decide });
+    const client = new CosmosClient({
+      endpoint: `${proxy.url}/`,
+      key: cosmos.key,
+      agent: cosmos.agent(),
+      // The emulator names its own address as the account's endpoint: stay on the proxy.
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
+    try {
+      const store = await cosmosStore({ client, database: `lost-${mode}` });
+      expect(await writeEveryKind(store, retryFaults)).toEqual(expected);
+      expect([...plan.faults.keys()].sort()).toEqual(['batch', 'create', 'delete']);
+      await store.close();
+    } finally {
+      client.dispose();
+      await proxy.close();
+    }
+  }, 120_000);
 });
