@@ -538,6 +538,29 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       await store.close();
     });
 
+    it('orders snapshot sections by pad, then section, in code point order (SQL on UTF-8 bytes), and pull sections as their entries first touch them', async () => {
+      const { store } = await open();
+      const a = opsFor('c1');
+      // Code unit order (JavaScript's <) puts U+1F600 (a surrogate pair, D83D DE00) before U+FF01; code points do not.
+      const names = ['\u{1F600}', 'b', '\uFF01', 'A', 'a', 'ab', 'a\u00e9', '\u00e9'];
+      const ops = names.flatMap((pad, i) => [a.replace(pad, names[(i + 3) % names.length]!, `${i}`, 0), a.replace(pad, names[(i + 5) % names.length]!, `${i}`, 0)]);
+      await store.push({ userId: 'u', sessionId: 's', clientId: 'c1', ops });
+      const byCodePoint = (x: string, y: string) => {
+        const [p, q] = [[...x].map((c) => c.codePointAt(0)!), [...y].map((c) => c.codePointAt(0)!)];
+        for (let i = 0; i < Math.min(p.length, q.length); i++) if (p[i] !== q[i]) return p[i]! - q[i]!;
+        return p.length - q.length;
+      };
+      const expected = ops.map((o) => [o.pad, o.section]).sort((x, y) => byCodePoint(x[0]!, y[0]!) || byCodePoint(x[1]!, y[1]!));
+      const snapshot = await store.snapshot({ userId: 'u', sessionId: 's', clientId: undefined });
+      expect(snapshot.sections.map((s) => [s.pad, s.section])).toEqual(expected);
+      // The pin: the pad above U+FFFF comes last, after U+FF01.
+      expect(expected.slice(-4).map((k) => k[0])).toEqual(['\uFF01', '\uFF01', '\u{1F600}', '\u{1F600}']);
+      const pulled = await store.pull({ userId: 'u', sessionId: 's', since: undefined, clientId: undefined, limit: 5 });
+      expect(pulled.entries.map((e) => [e.pad, e.section])).toEqual(ops.slice(0, 5).map((o) => [o.pad, o.section]));
+      expect(pulled.sections.map((s) => [s.pad, s.section])).toEqual(ops.slice(0, 5).map((o) => [o.pad, o.section]));
+      await store.close();
+    });
+
     it('deletes a session for its owner; its clients go on without a gap; old cursors expire', async () => {
       const { store } = await open();
       const a = opsFor('a');
