@@ -386,6 +386,96 @@ describe('large values kept apart from their documents', () => {
   }, 60_000);
 });
 
+describe('DELETE leaves no text behind; retention sweeps orphans', () => {
+  const big = (c: string) => `${c.repeat(400_000)}\n`;
+  const day = 86_400_000;
+
+  it('Blob Storage: zero payload blobs after DELETE, orphans of crashed writes included; the sweep takes old orphans only', async () => {
+    const azurite = await startAzurite();
+    try {
+      const options = { connectionString: azurite.connectionString, container: 'deleted' };
+      const store = await blobStore({ ...options, orphanGraceMs: 0 });
+      const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('deleted');
+      const list = async () => {
+        const names: string[] = [];
+        for await (const blob of container.listBlobsFlat()) names.push(blob.name);
+        return names.sort();
+      };
+      const payloads = async () => (await list()).filter((n) => n.includes('/payloads/'));
+      /** What a crash between writing a large value and the commit leaves: a payload no state names. */
+      const orphan = async (name: string) => {
+        const dir = (await list()).find((n) => n.endsWith('/state.json'))!.replace('/state.json', '');
+        await container.getBlockBlobClient(`${dir}/payloads/${name}`).upload('orphaned text', 13);
+      };
+      const a = opsFor('a');
+      for (let i = 0; i < 5; i++) await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', `s${i}`, big(String(i)), 0)] });
+      await orphan('e0.0123456789abcdef0123456789abcdef');
+      await orphan('fedcba9876543210fedcba9876543210'); // named as before epochs
+      expect((await payloads()).length).toBeGreaterThanOrEqual(12);
+
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
+      expect(await payloads()).toEqual([]);
+      // What stays is the session's state (owner, counters, mutation ids: no text) and the client's binding.
+      const names = await list();
+      expect(names.map((n) => n.replace(/[0-9a-f]{64}/, '<hash>'))).toEqual(['clients/<hash>.json', 'sessions/<hash>/state.json']);
+      const state = JSON.parse((await container.getBlobClient(names[1]!).downloadToBuffer()).toString('utf8')) as Record<string, unknown>;
+      expect(state).toMatchObject({ sections: [], entries: [], anchors: [] });
+
+      // A crash after the deletion: retention sweeps the orphan once it is older than the grace period, never a named value.
+      await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 'back', big('b'), 0)] });
+      const named = await payloads();
+      await orphan('e1.0123456789abcdef0123456789abcdef');
+      const patient = await blobStore({ ...options, orphanGraceMs: day });
+      await patient.prune({ maxAgeMs: day });
+      expect(await payloads()).toHaveLength(named.length + 1);
+      await store.prune({ maxAgeMs: day });
+      expect(await payloads()).toEqual(named);
+      expect((await store.snapshot({ userId: 'u', sessionId: 's', clientId: undefined })).sections[0]).toMatchObject({ content: big('b') });
+      await Promise.all([store.close(), patient.close()]);
+    } finally {
+      await azurite.stop();
+    }
+  }, 60_000);
+
+  it('Cosmos DB: zero pieces after DELETE, orphans included; the sweep takes old orphans and documents a cleanup missed', async () => {
+    const emulator = await startCosmos();
+    try {
+      const options = { endpoint: emulator.endpoint, key: emulator.key, database: 'deleted' };
+      const store = await cosmosStore({ ...options, agent: emulator.agent(), orphanGraceMs: 0 });
+      const client = new CosmosClient({ endpoint: emulator.endpoint, key: emulator.key, agent: emulator.agent() });
+      const container = client.database('deleted').container('sessions');
+      const docs = async () =>
+        (await container.items.query<{ id: string; kind: string; epoch?: number }>('SELECT * FROM c WHERE c.sessionId = "s"', { partitionKey: 's' }).fetchAll()).resources;
+      const kinds = async () => (await docs()).map((d) => d.kind).sort();
+      const a = opsFor('a');
+      for (let i = 0; i < 3; i++) await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', `s${i}`, big(String(i)), 0)] });
+      // A crash between writing a value's pieces and the batch that names them.
+      await container.items.create({ id: 'k.orphan0.0', sessionId: 's', kind: 'piece', epoch: 0, ref: 'orphan0', i: 0, data: 'orphaned text' });
+      expect((await kinds()).filter((k) => k === 'piece').length).toBeGreaterThan(3);
+
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
+      expect(await kinds()).toEqual(['client', 'session']);
+
+      await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 'back', big('b'), 0)] });
+      const before = await docs();
+      // A deletion whose cleanup was cut short leaves documents of the old epoch; a crash leaves a piece of the new one.
+      await container.items.create({ id: 'e0.s.leftover', sessionId: 's', kind: 'section', epoch: 0, pad: 'p', section: 'old', content: 'old text' });
+      await container.items.create({ id: 'k.orphan1.0', sessionId: 's', kind: 'piece', epoch: 1, ref: 'orphan1', i: 0, data: 'orphaned text' });
+      const patient = await cosmosStore({ ...options, agent: emulator.agent(), orphanGraceMs: day });
+      await patient.prune({ maxAgeMs: day });
+      // The old epoch goes at once (nothing can name it); the young orphan stays for the grace period.
+      expect((await docs()).map((d) => d.id).sort()).toEqual([...before.map((d) => d.id), 'k.orphan1.0'].sort());
+      await store.prune({ maxAgeMs: day });
+      expect((await docs()).map((d) => d.id).sort()).toEqual(before.map((d) => d.id).sort());
+      expect((await store.snapshot({ userId: 'u', sessionId: 's', clientId: undefined })).sections[0]).toMatchObject({ content: big('b') });
+      await Promise.all([store.close(), patient.close()]);
+      client.dispose();
+    } finally {
+      await emulator.stop();
+    }
+  }, 60_000);
+});
+
 /** The kind of write a storage request is, or undefined for reads and setup. */
 function blobWriteKind(request: StorageRequest): string | undefined {
   if (request.method !== 'PUT' && request.method !== 'DELETE') return undefined;

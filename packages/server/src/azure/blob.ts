@@ -86,8 +86,8 @@ export async function blobStore(options: BlobStoreOptions): Promise<ServerStore>
 }
 
 /**
- * Deletes payload blobs that their session's state does not refer to: older than `cutoff` (a value an attempt still
- * running may have written is younger), or of an epoch before the session's (written before it was deleted). Safe
+ * Deletes payload blobs that their session's state does not refer to: written at `cutoff` or before (a value an
+ * attempt still running may have written is younger), or of an epoch before the session's (written before it was deleted). Safe
  * without a lock: a state can only come to refer to a value that its own attempt wrote or that the state it replaced
  * referred to, so a value the current state lacks never comes back.
  */
@@ -97,7 +97,7 @@ async function sweepOrphans(ctx: BlobContext, cutoff: number): Promise<number> {
     const match = /^sessions\/([0-9a-f]{64})\/payloads\/(.+)$/.exec(blob.name);
     if (!match) continue;
     const list = bySession.get(match[1]!) ?? [];
-    list.push({ name: blob.name, ref: match[2]!, old: blob.properties.lastModified.getTime() < cutoff });
+    list.push({ name: blob.name, ref: match[2]!, old: blob.properties.lastModified.getTime() <= cutoff });
     bySession.set(match[1]!, list);
   }
   let deleted = 0;

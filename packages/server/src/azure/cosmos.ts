@@ -877,7 +877,7 @@ async function deleteOldEpochs(container: Container, sessionId: string, epoch: n
 
 /**
  * Deletes what no committed document can reach: the documents of epochs before a session's deletion (its cleanup
- * may have been cut short) and pieces older than `cutoff` that no document names. Safe without a lock: a document
+ * may have been cut short) and pieces written at `cutoff` or before (to the second) that no document names. Safe without a lock: a document
  * can only come to name a value that its own attempt wrote (younger than the cutoff) or that the document it
  * replaced named.
  */
@@ -890,7 +890,7 @@ async function sweepOrphans(ctx: CosmosContext, cutoff: number): Promise<number>
   for (const { sessionId, epoch } of deletedSessions.resources) deleted += await deleteOldEpochs(container, sessionId, epoch);
   const pieces = await container.items
     .query<{ sessionId: string; id: string; ref: string }>({
-      query: 'SELECT c.sessionId, c.id, c.ref FROM c WHERE c.kind = "piece" AND c._ts < @cut',
+      query: 'SELECT c.sessionId, c.id, c.ref FROM c WHERE c.kind = "piece" AND c._ts <= @cut',
       parameters: [{ name: '@cut', value: Math.floor(cutoff / 1000) }],
     })
     .fetchAll();
