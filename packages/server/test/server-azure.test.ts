@@ -168,6 +168,46 @@ describe.each([
     }
   }, 120_000);
 
+  it('20 concurrent writers on one session through two instances get no 5xx: writes queue per session, lost swaps retry', async () => {
+    const db = await factory.fresh();
+    const [one, two] = await Promise.all([instance(await db.open()), instance(await db.open())]);
+    try {
+      const writers = 20;
+      const pushes = 6;
+      const statuses = new Map<number, number>();
+      await Promise.all(
+        Array.from({ length: writers }, async (_, c) => {
+          const url = c % 2 ? two.url : one.url;
+          const ops = opsFor(`writer-${c}`);
+          for (let n = 0; n < pushes; n++) {
+            const batch = [ops.append('pad', 'log', `writer ${c} op ${n}`), ops.replace('pad', `own-${c}`, `writer ${c} at ${n}\n`, n)];
+            const body = JSON.stringify({ clientId: `writer-${c}`, ops: batch });
+            // Every answer counts, first tries included: a retried 503 is still a 503 seen.
+            for (;;) {
+              const response = await fetch(`${url}/v1/sessions/contended/push`, { method: 'POST', headers, body });
+              statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+              const text = await response.text();
+              if (response.status === 200) {
+                expect((JSON.parse(text) as PushResponse).lastMutationId).toBe(2 * (n + 1));
+                break;
+              }
+              if (response.status !== 503) throw new Error(`push answered ${response.status}: ${text}`);
+              expect(response.headers.get('retry-after')).toBe('1');
+            }
+          }
+        }),
+      );
+      expect(Object.fromEntries(statuses)).toEqual({ 200: writers * pushes });
+      const snapshot = await send<SnapshotResponse>(`${one.url}/v1/sessions/contended/snapshot`);
+      expect(snapshot.cursor).toBe(String(2 * writers * pushes));
+      expect(snapshot.sections.find((s) => s.section === 'log')!.content.split('\n')).toHaveLength(writers * pushes);
+      for (let c = 0; c < writers; c++) expect(snapshot.sections.find((s) => s.section === `own-${c}`)).toMatchObject({ content: `writer ${c} at ${pushes - 1}\n`, version: pushes });
+      await checkHistory(two.server.store, 'alice', 'contended');
+    } finally {
+      await Promise.all([one.server.close(), two.server.close()]);
+    }
+  }, 120_000);
+
   it('applies each op once through faulty proxies in front of both instances', async () => {
     const db = await factory.fresh();
     const [one, two] = await Promise.all([instance(await db.open()), instance(await db.open())]);
