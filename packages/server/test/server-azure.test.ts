@@ -426,6 +426,40 @@ describe('large values kept apart from their documents', () => {
   }, 60_000);
 });
 
+describe('session ids with unpaired surrogates', () => {
+  // The HTTP layer lets them through (they are not control characters); the stores' keys, blob names, metadata and
+  // partition keys must neither throw nor let two such ids meet (UTF-8 turns every unpaired surrogate into U+FFFD).
+  it.each([
+    { name: 'Blob Storage (Azurite)', factory: blob },
+    { name: 'Cosmos DB (cosmosdb-server)', factory: cosmosFactory },
+  ])('$name keeps them apart, through push, pull, snapshot, retention and DELETE', async ({ factory }) => {
+    await factory.start();
+    try {
+      const store = await (await factory.fresh()).open();
+      const ids = ['lone \ud800 high', 'lone \udc00 low', 'lone \ufffd replacement'];
+      const day = 86_400_000;
+      const t0 = 1_800_000_000_000;
+      for (const [i, sessionId] of ids.entries()) {
+        const a = opsFor(`client-${i}`);
+        await store.push({ userId: 'u', sessionId, clientId: `client-${i}`, now: t0, ops: [a.replace('p', 's', `text of ${i}\n`, 0)] });
+        await store.push({ userId: 'u', sessionId, clientId: `client-${i}`, now: t0 + 10 * day, ops: [a.replace('p', 's', `text of ${i}, again\n`, 1)] });
+      }
+      expect(await store.prune({ maxAgeMs: 5 * day, now: t0 + 10 * day })).toEqual({ sessions: 3, sections: 3, entriesDropped: 3 });
+      for (const [i, sessionId] of ids.entries()) {
+        const snapshot = await store.snapshot({ userId: 'u', sessionId, clientId: `client-${i}` });
+        expect(snapshot).toMatchObject({ cursor: '2', lastMutationId: 2 });
+        expect(snapshot.sections.map((s) => s.content)).toEqual([`text of ${i}, again\n`]);
+        expect((await store.pull({ userId: 'u', sessionId, since: '1', clientId: undefined, limit: 10 })).entries).toHaveLength(1);
+      }
+      expect(await store.deleteSession({ userId: 'u', sessionId: ids[0]! })).toBe(true);
+      expect((await store.snapshot({ userId: 'u', sessionId: ids[1]!, clientId: undefined })).sections).toHaveLength(1);
+      await store.close();
+    } finally {
+      await factory.stop();
+    }
+  }, 60_000);
+});
+
 describe('DELETE leaves no text behind; retention sweeps orphans', () => {
   const big = (c: string) => `${c.repeat(400_000)}\n`;
   const day = 86_400_000;
