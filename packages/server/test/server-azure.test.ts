@@ -426,6 +426,60 @@ describe('large values kept apart from their documents', () => {
   }, 60_000);
 });
 
+describe('a committed state that names a missing value', () => {
+  const big = (c: string) => `${c.repeat(400_000)}\n`;
+
+  /** A snapshot over HTTP: the answer's status and error code, and what the server logged. */
+  async function snapshotOverHttp(store: ServerStore): Promise<{ status: number; code: string | undefined; logged: string[] }> {
+    const logged: string[] = [];
+    const server = createServer({ store, auth: hmacAuth(SECRET), log: (message, error) => logged.push(`${message}: ${String(error)}`) });
+    const response = await server.fetch(new Request('http://pads.test/v1/sessions/s/snapshot', { headers }));
+    const body = (await response.json()) as { error?: { code: string } };
+    await server.close();
+    return { status: response.status, code: body.error?.code, logged };
+  }
+
+  it('Blob Storage: answers 500 DANGLING_REFERENCE at once (no retries), and logs it', async () => {
+    const azurite = await startAzurite();
+    try {
+      const store = await blobStore({ connectionString: azurite.connectionString, container: 'dangling' });
+      const a = opsFor('a');
+      await store.push({ userId: 'alice', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', big('x'), 0)] });
+      const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('dangling');
+      for await (const blob of container.listBlobsFlat({ prefix: 'sessions/' })) if (blob.name.includes('/payloads/')) await container.deleteBlob(blob.name);
+      // A fresh store: nothing cached from the push.
+      const answer = await snapshotOverHttp(await blobStore({ connectionString: azurite.connectionString, container: 'dangling' }));
+      expect(answer).toMatchObject({ status: 500, code: 'DANGLING_REFERENCE' });
+      expect(answer.logged.join('\n')).toContain('payload blob');
+      await store.close();
+    } finally {
+      await azurite.stop();
+    }
+  }, 60_000);
+
+  it('Cosmos DB: answers 500 DANGLING_REFERENCE at once (no retries), and logs it', async () => {
+    const emulator = await startCosmos();
+    try {
+      const options = { endpoint: emulator.endpoint, key: emulator.key, database: 'dangling' };
+      const store = await cosmosStore({ ...options, agent: emulator.agent() });
+      const a = opsFor('a');
+      await store.push({ userId: 'alice', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', big('x'), 0)] });
+      const client = new CosmosClient({ endpoint: emulator.endpoint, key: emulator.key, agent: emulator.agent() });
+      const container = client.database('dangling').container('sessions');
+      const pieces = await container.items.query<{ id: string }>('SELECT c.id FROM c WHERE c.kind = "piece"', { partitionKey: 's' }).fetchAll();
+      expect(pieces.resources.length).toBeGreaterThan(0);
+      for (const piece of pieces.resources) await container.item(piece.id, 's').delete();
+      const answer = await snapshotOverHttp(await cosmosStore({ ...options, agent: emulator.agent() }));
+      expect(answer).toMatchObject({ status: 500, code: 'DANGLING_REFERENCE' });
+      expect(answer.logged.join('\n')).toContain('pieces');
+      await store.close();
+      client.dispose();
+    } finally {
+      await emulator.stop();
+    }
+  }, 60_000);
+});
+
 describe('session ids with unpaired surrogates', () => {
   // The HTTP layer lets them through (they are not control characters); the stores' keys, blob names, metadata and
   // partition keys must neither throw nor let two such ids meet (UTF-8 turns every unpaired surrogate into U+FFFD).
