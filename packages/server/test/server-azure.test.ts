@@ -250,6 +250,45 @@ describe.each([
   }, 120_000);
 });
 
+describe.each([
+  { name: 'Blob Storage (Azurite)', factory: blob, open: () => blobStore({ connectionString: azurite!.connectionString, container: `queued-${++containers}`, retry: { maxAttempts: 1 } }) },
+  {
+    name: 'Cosmos DB (cosmosdb-server)',
+    factory: cosmosFactory,
+    open: () => cosmosStore({ endpoint: cosmos!.endpoint, key: cosmos!.key, agent: cosmos!.agent(), database: `queued-${++databases}`, retry: { maxAttempts: 1 } }),
+  },
+])('one server instance on $name', ({ factory, open }) => {
+  beforeAll(() => factory.start(), 60_000);
+  afterAll(() => factory.stop(), 60_000);
+
+  it('queues the writes of 20 concurrent writers to one session: not one loses a compare-and-swap (one attempt allowed)', async () => {
+    const { server, url } = await instance(await open());
+    try {
+      const writers = 20;
+      const pushes = 4;
+      const statuses = new Map<number, number>();
+      await Promise.all(
+        Array.from({ length: writers }, async (_, c) => {
+          const ops = opsFor(`writer-${c}`);
+          for (let n = 0; n < pushes; n++) {
+            const body = JSON.stringify({ clientId: `writer-${c}`, ops: [ops.append('pad', 'log', `writer ${c} op ${n}`), ops.replace('pad', `own-${c}`, `at ${n}\n`, n)] });
+            const response = await fetch(`${url}/v1/sessions/queued/push`, { method: 'POST', headers, body });
+            statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+            await response.text();
+          }
+        }),
+      );
+      // With one attempt allowed, any race between this instance's writers would have answered 503 (or, before
+      // the queue, 500).
+      expect(Object.fromEntries(statuses)).toEqual({ 200: writers * pushes });
+      const snapshot = await server.store.snapshot({ userId: 'alice', sessionId: 'queued', clientId: undefined });
+      expect(snapshot.cursor).toBe(String(2 * writers * pushes));
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+});
+
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = ['--import', 'tsx', join(ROOT, 'src/cli/index.ts')];
 
