@@ -705,6 +705,16 @@ describe('a lost answer from storage never makes a session unreadable', () => {
       const store = await blobStore({ connectionString, container: `lost-${mode}`, pipeline: { retryOptions: { retryDelayInMs: 1, maxRetryDelayInMs: 5 } } });
       expect(await writeEveryKind(store, retryFaults)).toEqual(expected);
       expect([...plan.faults.keys()].sort()).toEqual(['binding', 'payload', 'payload-delete', 'state']);
+      // Nor is anything left behind: every payload blob is one the state names.
+      const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(`lost-${mode}`);
+      const payloads: string[] = [];
+      let state = '';
+      for await (const blob of container.listBlobsFlat({ prefix: 'sessions/' })) {
+        if (blob.name.includes('/payloads/')) payloads.push(blob.name.split('/').at(-1)!);
+        else state = (await container.getBlobClient(blob.name).downloadToBuffer()).toString('utf8');
+      }
+      expect(payloads.sort()).toEqual([...state.matchAll(/"ref":"([^"]+)"/g)].map((m) => m[1]!).sort());
+      expect(payloads.length).toBeGreaterThan(0);
       await store.close();
     } finally {
       await proxy.close();
@@ -726,6 +736,17 @@ describe('a lost answer from storage never makes a session unreadable', () => {
       const store = await cosmosStore({ client, database: `lost-${mode}` });
       expect(await writeEveryKind(store, retryFaults)).toEqual(expected);
       expect([...plan.faults.keys()].sort()).toEqual(['batch', 'create', 'delete']);
+      // Nor is anything left behind: every piece belongs to a value a document names, and no old epoch stays.
+      const direct = new CosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key, agent: cosmos.agent() });
+      const docs = (
+        await direct.database(`lost-${mode}`).container('sessions').items.query<{ kind: string; epoch?: number; ref?: string; big?: { ref: string; n: number } }>('SELECT * FROM c WHERE c.sessionId = "every-kind"', { partitionKey: 'every-kind' }).fetchAll()
+      ).resources;
+      direct.dispose();
+      const named = docs.filter((d) => d.big).map((d) => d.big!);
+      const pieces = docs.filter((d) => d.kind === 'piece');
+      expect(pieces.length).toBe(named.reduce((n, b) => n + b.n, 0));
+      for (const piece of pieces) expect(named.some((b) => b.ref === piece.ref)).toBe(true);
+      expect(new Set(docs.filter((d) => d.epoch !== undefined).map((d) => d.epoch))).toEqual(new Set([1]));
       await store.close();
     } finally {
       client.dispose();
