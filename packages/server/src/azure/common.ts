@@ -22,7 +22,7 @@ export class DanglingReference extends HttpError {
 
 /** A compare-and-swap still lost after every retry: other instances keep writing the session. The client retries later. */
 export function sessionBusy(attempts: number): HttpError {
-  return new HttpError(503, 'SESSION_BUSY', `The session is being written by other server instances; ${attempts} attempts lost the race. Retry shortly.`, 1);
+  return new HttpError(503, 'SESSION_BUSY', `The session is being written too often to commit or read it consistently (${attempts} attempts lost the race). Retry shortly.`, 1);
 }
 
 /**
