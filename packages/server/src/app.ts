@@ -37,7 +37,12 @@ export function createApp(options: AppOptions): ScratchpadApp {
   const app = new Hono<Env>();
 
   app.onError((error, c) => {
-    if (error instanceof HttpError) return c.json(error.toJSON(), error.status);
+    if (error instanceof HttpError) {
+      // A 500 the store raised on purpose (e.g. data it cannot read) is still a fault the operator must see.
+      if (error.status === 500) options.log(`${c.req.method} ${c.req.path} failed`, error);
+      if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.retryAfterSeconds));
+      return c.json(error.toJSON(), error.status);
+    }
     // Database and programming faults: the details go to the log, never to the client.
     options.log(`${c.req.method} ${c.req.path} failed`, error);
     return errorJson(c, 500, 'INTERNAL', 'The server could not handle the request. Try again later.');
