@@ -5,7 +5,8 @@ import { createSqlStore } from '../rules/apply.js';
 import { entryFromRow } from '../rules/tx.js';
 import { groupPrunable, onlyChangedSession, sectionRow, type ClientRow, type PrunableSection, type SeqEntry, type SessionRow, type StoreTx } from '../rules/tx.js';
 import type { ServerLimits, ServerStore } from '../types.js';
-import { DanglingReference, InFlight, SessionLocks, WriteConflict, compareNames, hashKey, nonce, optimisticRunner, retryTransient, type OptimisticTx, type RetryPolicy } from './common.js';
+import { isSessionKey, sessionKey, splitSessionKey } from '../rules/tenancy.js';
+import { DanglingReference, InFlight, SessionLocks, WriteConflict, compareNames, hashKey, isTransient, nonce, optimisticRunner, retryTransient, type OptimisticTx, type RetryPolicy } from './common.js';
 import { PayloadCache } from './payload-cache.js';
 
 /**
@@ -66,7 +67,7 @@ export async function blobStore(options: BlobStoreOptions): Promise<ServerStore>
   const container = service.getContainerClient(options.container ?? 'scratchpad');
   if (options.createIfMissing ?? true) await container.createIfNotExists();
   else if (!(await container.exists())) throw new Error(`Blob container ${container.containerName} does not exist.`);
-  const ctx: BlobContext = { container, cache: new PayloadCache(), spillChars: options.spillChars ?? 64 * 1024, locks: new SessionLocks() };
+  const ctx: BlobContext = { container, cache: new PayloadCache(), spillChars: options.spillChars ?? 64 * 1024, locks: new SessionLocks(), migrations: new Map() };
   const inFlight = new InFlight('Blob Storage');
   const run = optimisticRunner((mode) => new BlobTx(ctx, mode), options.retry ?? {}, inFlight);
   const store = createSqlStore('azure-blob', run, limits, {
@@ -78,6 +79,8 @@ export async function blobStore(options: BlobStoreOptions): Promise<ServerStore>
     ...store,
     // The sweep runs with retention because both are the periodic housekeeping an operator turns on together.
     async prune(pruneOptions) {
+      // Sessions written before tenancy keys move to their owner's key first, so that retention sees them too.
+      await inFlight.run(() => migrateAllLegacy(ctx));
       const report = await store.prune(pruneOptions);
       await inFlight.run(() => sweepOrphans(ctx, Date.now() - graceMs));
       return report;
@@ -130,6 +133,8 @@ interface BlobContext {
   readonly cache: PayloadCache;
   readonly spillChars: number;
   readonly locks: SessionLocks;
+  /** Migrations of legacy sessions running in this process, by key: concurrent requests for one key share one. */
+  readonly migrations: Map<string, Promise<boolean>>;
 }
 
 /** A text value kept in the state blob, or in a payload blob of its own. */
@@ -277,7 +282,9 @@ class BlobTx implements StoreTx, OptimisticTx {
     this.current = sessionId;
     let loaded = this.states.get(sessionId);
     if (!loaded) {
-      const blob = await readBlob(this.ctx.container, stateName(sessionId));
+      let blob = await readBlob(this.ctx.container, stateName(sessionId));
+      // A key without a state may be a session stored under its id alone before tenancy keys: move it first.
+      if (!blob && isSessionKey(sessionId) && (await migrateOnce(this.ctx, sessionId))) blob = await readBlob(this.ctx.container, stateName(sessionId));
       const file = blob ? (JSON.parse(blob.text) as StateFile) : undefined;
       if (file && file.format !== 1) throw new Error(`Session state blob has format ${String(file.format)}; this server knows 1. Upgrade scratchpad-store.`);
       loaded = { etag: blob?.etag, file, storedRefs: refsOf(file), storedEpoch: file?.epoch ?? 0, dirty: false };
@@ -364,7 +371,7 @@ class BlobTx implements StoreTx, OptimisticTx {
     }
     const binding = await this.binding(clientId);
     // Bound but never committed to (the push that bound it failed later): nothing processed yet.
-    return binding && { clientId, userId: binding.userId, sessionId: binding.sessionId, lastMutationId: 0 };
+    return binding && { clientId, userId: binding.userId, sessionId: boundKey(binding), lastMutationId: 0 };
   }
 
   private async binding(clientId: string): Promise<Binding | undefined> {
@@ -393,7 +400,7 @@ class BlobTx implements StoreTx, OptimisticTx {
       const status = statusOf(error);
       if (status !== 409 && status !== 412) throw error;
       const existing = await this.binding(row.clientId);
-      if (!existing || existing.userId !== row.userId || existing.sessionId !== row.sessionId) return false;
+      if (!existing || existing.userId !== row.userId || boundKey(existing) !== row.sessionId) return false;
     }
     file.clients.push({ clientId: row.clientId, userId: row.userId, lastMutationId: row.lastMutationId, updatedAt: now });
     return true;
@@ -498,7 +505,8 @@ class BlobTx implements StoreTx, OptimisticTx {
       if (!blob.name.endsWith('/state.json')) continue;
       const from = blob.metadata?.historyfrom;
       const id = sessionIdOf(blob.metadata);
-      if (from === undefined || id === undefined || !(Number(from) < cutoff)) continue;
+      // Legacy sessions were migrated to their keys just before (see `migrateAllLegacy`); one left here failed to.
+      if (from === undefined || id === undefined || !isSessionKey(id) || !(Number(from) < cutoff)) continue;
       found.push(id);
     }
     return found;
@@ -647,4 +655,172 @@ function sessionIdOf(metadata: Record<string, string> | undefined): string | und
 
 function sortSections(docs: readonly SectionDoc[]): SectionDoc[] {
   return [...docs].sort((a, b) => compareNames(a.pad, b.pad) || compareNames(a.section, b.section));
+}
+
+/** A binding's session as a key: bindings written before tenancy keys name the session id alone, of their own user. */
+function boundKey(binding: Binding): string {
+  return isSessionKey(binding.sessionId) ? binding.sessionId : sessionKey(binding.userId, binding.sessionId);
+}
+
+/** One migration per key at a time in this process: concurrent first requests of the owner share it. */
+function migrateOnce(ctx: BlobContext, key: string): Promise<boolean> {
+  let running = ctx.migrations.get(key);
+  if (!running) {
+    running = migrateLegacy(ctx, key).finally(() => ctx.migrations.delete(key));
+    ctx.migrations.set(key, running);
+  }
+  return running;
+}
+
+/**
+ * Tenancy (rules/tenancy.ts) keys sessions by user and session id. A session written before that has its state under
+ * its id alone (`sessions/<sha256(id)>/`, no U+001F in the id), owned by its first writer. The first time the owner's
+ * key is read and has no state, the session moves there, so nothing scans the container at open (retention's pass,
+ * `migrateAllLegacy`, moves the rest):
+ *
+ * 1. The payload blobs the legacy state names are copied to the key's prefix under the same names, each created
+ *    with `If-None-Match: *` (a payload never changes, so an existing copy is this one).
+ * 2. The state is written under the key with `sessionId` the key, created with `If-None-Match: *`: the session
+ *    appears complete, at once, and only once. A migrator that loses this race (or finds the key's state already
+ *    there) never overwrites it; payloads it copied that the state no longer names are orphans the sweep removes.
+ * 3. The bindings of the state's clients are rewritten to the key (each with `If-Match`), then the legacy state is
+ *    deleted (`If-Match` on the ETag that was copied: a state written since by a server of the previous release
+ *    stays), then its payloads.
+ *
+ * Every step can be repeated and resumed. True when the key's state now exists (migrated here or by another).
+ */
+async function migrateLegacy(ctx: BlobContext, key: string): Promise<boolean> {
+  const parts = splitSessionKey(key);
+  if (!parts) return false;
+  const { container } = ctx;
+  const legacyId = parts.sessionId;
+  const blob = await retryTransient(() => readBlob(container, stateName(legacyId)), statusOf);
+  if (!blob) return false;
+  const file = JSON.parse(blob.text) as StateFile;
+  // Another user's session of that id stays where it is: this user gets a new one.
+  if (file.userId !== parts.userId || file.sessionId !== legacyId) return false;
+  if (!(await stateProperties(container, key))) {
+    let copied = true;
+    for (const ref of refsOf(file)) {
+      if (!(await copyPayload(ctx, legacyId, key, ref))) {
+        copied = false;
+        break;
+      }
+    }
+    if (copied) {
+      const moved: StateFile = { ...file, sessionId: key };
+      const body = JSON.stringify(moved);
+      const historyFrom = moved.entries.reduce((min, e) => Math.min(min, e.receivedAt), Infinity);
+      try {
+        await retryTransient(
+          () =>
+            container.getBlockBlobClient(stateName(key)).upload(body, Buffer.byteLength(body), {
+              conditions: { ifNoneMatch: '*' },
+              blobHTTPHeaders: { blobContentType: 'application/json' },
+              metadata: {
+                sessionkey: Buffer.from(JSON.stringify(key), 'utf8').toString('base64url'),
+                migratedfrom: Buffer.from(JSON.stringify(legacyId), 'utf8').toString('base64url'),
+                attempt: nonce(),
+                ...(Number.isFinite(historyFrom) ? { historyfrom: String(historyFrom) } : {}),
+              },
+            }),
+          statusOf,
+        );
+      } catch (error) {
+        // Another migrator's state landed first, or this one on a try whose answer was lost: either is the session.
+        const status = statusOf(error);
+        if (status !== 409 && status !== 412) throw error;
+      }
+    } else if (!(await stateProperties(container, key))) {
+      // A payload the legacy state names is gone, and no other migrator finished (which would have deleted it).
+      throw new DanglingReference(`payload blob ${JSON.stringify(legacyId)} of a session stored before tenancy keys`);
+    }
+  }
+  await cleanupLegacy(ctx, legacyId, blob.etag, file);
+  return true;
+}
+
+/** Copies one payload blob to the key's prefix. False when the legacy one is gone (another migrator cleaned up). */
+async function copyPayload(ctx: BlobContext, legacyId: string, key: string, ref: string): Promise<boolean> {
+  const source = await retryTransient(() => readBlob(ctx.container, payloadPrefix(legacyId) + ref), statusOf);
+  if (!source) return false;
+  const bytes = Buffer.from(source.text, 'utf8');
+  try {
+    await retryTransient(
+      () =>
+        ctx.container.getBlockBlobClient(payloadPrefix(key) + ref).upload(bytes, bytes.length, {
+          conditions: { ifNoneMatch: '*' },
+          blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' },
+        }),
+      statusOf,
+    );
+  } catch (error) {
+    // Payloads are written once: one of that name is this payload, copied by another migrator or an earlier try.
+    const status = statusOf(error);
+    if (status !== 409 && status !== 412) throw error;
+  }
+  return true;
+}
+
+/** Step 3 of `migrateLegacy`: bindings to the key, the legacy state (if it is still the one copied), its payloads. */
+async function cleanupLegacy(ctx: BlobContext, legacyId: string, etag: string, file: StateFile): Promise<void> {
+  const { container } = ctx;
+  for (const client of file.clients) await rebind(ctx, client.clientId, legacyId);
+  try {
+    await retryTransient(() => container.getBlobClient(stateName(legacyId)).delete({ conditions: { ifMatch: etag } }), statusOf);
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === 404) {
+      // Deleted by another migrator (or by an earlier try whose answer was lost): its payloads go below.
+    } else if (status === 412) {
+      // Written since it was copied: keep it, and the payloads it names.
+      return;
+    } else throw error;
+  }
+  const names: string[] = [];
+  for await (const payload of container.listBlobsFlat({ prefix: payloadPrefix(legacyId) })) names.push(payload.name);
+  await Promise.all(names.map((name) => deletePayload(ctx, name)));
+}
+
+/** Points a binding that names the legacy id at the key of its own user, by compare-and-swap. */
+async function rebind(ctx: BlobContext, clientId: string, legacyId: string): Promise<void> {
+  const client = ctx.container.getBlockBlobClient(bindingName(clientId));
+  for (let tries = 1; ; tries++) {
+    const blob = await retryTransient(() => readBlob(ctx.container, bindingName(clientId)), statusOf);
+    if (!blob) return;
+    const binding = JSON.parse(blob.text) as Binding;
+    if (binding.sessionId !== legacyId) return;
+    const body = JSON.stringify({ ...binding, sessionId: sessionKey(binding.userId, legacyId) });
+    try {
+      await client.upload(body, Buffer.byteLength(body), { conditions: { ifMatch: blob.etag }, blobHTTPHeaders: { blobContentType: 'application/json' } });
+      return;
+    } catch (error) {
+      // 412: changed since read (another migrator rebound it, or a try whose answer was lost): read it again.
+      const status = statusOf(error);
+      if ((status !== 412 && !isTransient(status)) || tries >= 40) throw error;
+    }
+  }
+}
+
+/**
+ * Migrates every legacy session (run with retention): those whose owners have not come back yet, and those whose
+ * cleanup was cut short. One failure does not stop the others; the first is thrown at the end.
+ */
+async function migrateAllLegacy(ctx: BlobContext): Promise<void> {
+  let first: unknown;
+  for await (const blob of ctx.container.listBlobsFlat({ prefix: 'sessions/', includeMetadata: true })) {
+    if (!blob.name.endsWith('/state.json')) continue;
+    const id = sessionIdOf(blob.metadata);
+    if (id !== undefined && isSessionKey(id)) continue;
+    try {
+      const state = await readBlob(ctx.container, blob.name);
+      if (!state) continue;
+      const file = JSON.parse(state.text) as StateFile;
+      if (isSessionKey(file.sessionId)) continue;
+      await migrateOnce(ctx, sessionKey(file.userId, file.sessionId));
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  if (first !== undefined) throw first;
 }

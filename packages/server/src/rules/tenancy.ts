@@ -17,3 +17,12 @@ export function sessionKey(userId: string, sessionId: string): string {
 export function isSessionKey(stored: string): boolean {
   return stored.includes(SESSION_KEY_SEPARATOR);
 }
+
+/**
+ * The user and session id a key was made of, or undefined for a session id stored before keys existed. For stores
+ * that migrate such sessions lazily (the Azure stores): they find a key's legacy session under its session id alone.
+ */
+export function splitSessionKey(key: string): { userId: string; sessionId: string } | undefined {
+  const at = key.lastIndexOf(SESSION_KEY_SEPARATOR);
+  return at < 0 ? undefined : { userId: key.slice(0, at), sessionId: key.slice(at + 1) };
+}
