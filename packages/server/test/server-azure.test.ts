@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionKey } from '../src/rules/tenancy.js';
+import { isSessionKey, sessionKey, splitSessionKey } from '../src/rules/tenancy.js';
+import { hashKey } from '../src/azure/common.js';
+import { HttpError } from '../src/errors.js';
 import { hmacAuth, signToken } from '../src/auth.js';
 import { blobStore } from '../src/azure/blob.js';
 import { cosmosStore } from '../src/azure/cosmos.js';
@@ -755,6 +757,201 @@ describe('a lost answer from storage never makes a session unreadable', () => {
     } finally {
       client.dispose();
       await proxy.close();
+    }
+  }, 120_000);
+});
+
+/**
+ * Sessions that the Azure stores wrote before tenancy keys (under the session id alone, owned by their first writer)
+ * move to their owner's key on first access. The old layout is made the way server-tenancy.test.ts makes schema 1:
+ * data written by this release is rewritten into exactly what the previous release left behind (its ids, names and
+ * metadata), then opened again.
+ */
+describe('sessions stored before tenancy keys migrate to their owner\'s key', () => {
+  const year = 365 * 86_400_000;
+  const legacyIds = ['default', 'carols'];
+  /** What the old layout needs beyond the sessions: a client bound to alice's 'default' whose first push never committed. */
+  const tablet = { clientId: 'alice-tablet', userId: 'alice', sessionId: 'default' };
+
+  interface Backend {
+    open(): Promise<ServerStore>;
+    /** Rewrites everything into the layout of the release before tenancy keys. */
+    downgrade(): Promise<void>;
+    /** Names of whatever is still stored in the old layout. */
+    legacy(): Promise<string[]>;
+  }
+
+  async function scenario(backend: Backend): Promise<void> {
+    let store = await backend.open();
+    const a = opsFor('alice-laptop');
+    const laptop = (ops: SyncOp[]) => store.push({ userId: 'alice', sessionId: 'default', clientId: 'alice-laptop', ops });
+    for (let i = 0; i < 40; i++) await laptop([a.append('log', 'lines', `line ${i}`)]);
+    // Large enough to be stored apart (Blob payloads, Cosmos pieces): those move too.
+    await laptop([a.replace('notes', 'big', `${'x'.repeat(300_000)}\n`, 0)]);
+    await laptop([a.replace('notes', 'todo', 'draft\n', 0)]);
+    const last = a.replace('notes', 'todo', 'draft two\n', 1);
+    await laptop([last]);
+    const phone = opsFor('alice-phone');
+    await store.push({ userId: 'alice', sessionId: 'default', clientId: 'alice-phone', ops: [phone.append('log', 'lines', 'from the phone')] });
+    await store.push({ userId: 'carol', sessionId: 'carols', clientId: 'carol-1', ops: [opsFor('carol-1').replace('p', 's', 'carol', 0)] });
+    const pullInput = { userId: 'alice', sessionId: 'default', since: undefined, clientId: 'alice-laptop', limit: 1000 };
+    const before = await store.pull(pullInput);
+    expect(before.lastMutationId).toBe(43);
+    const history = await checkHistory(store, 'alice', 'default');
+    await store.close();
+
+    await backend.downgrade();
+    expect((await backend.legacy()).length).toBeGreaterThan(legacyIds.length);
+
+    // Two instances: the owner reads through both at once while retention's pass runs on one, so that three
+    // migrations of the same session race.
+    const [one, two] = await Promise.all([backend.open(), backend.open()]);
+    const [fromOne, fromTwo, , snapshot] = await Promise.all([
+      one.pull(pullInput),
+      two.pull(pullInput),
+      two.prune({ maxAgeMs: year }),
+      one.snapshot({ userId: 'alice', sessionId: 'default', clientId: 'alice-phone' }),
+    ]);
+    expect(fromOne).toEqual(before);
+    expect(fromTwo).toEqual(before);
+    expect(snapshot.lastMutationId).toBe(1);
+    expect(snapshot.sections.map((r) => `${r.pad}/${r.section}@${r.version}`)).toEqual(['log/lines@41', 'notes/big@1', 'notes/todo@2']);
+    // Every version rebuilds from the moved entries and anchors (40 appends cross a checkpoint), on both instances.
+    expect(await checkHistory(one, 'alice', 'default')).toEqual(history);
+    expect(await checkHistory(two, 'alice', 'default')).toEqual(history);
+
+    // Mutation ids moved with the session: an old push retried is a duplicate, and the clients go on where they were.
+    expect((await two.push({ userId: 'alice', sessionId: 'default', clientId: 'alice-laptop', ops: [last] })).results).toEqual([{ mutationId: 43, status: 'duplicate' }]);
+    expect((await one.push({ userId: 'alice', sessionId: 'default', clientId: 'alice-laptop', ops: [a.append('log', 'lines', 'after')] })).results).toEqual([
+      { mutationId: 44, status: 'applied', version: 42 },
+    ]);
+    expect((await two.push({ userId: 'alice', sessionId: 'default', clientId: 'alice-phone', ops: [phone.append('log', 'lines', 'phone after')] })).results).toEqual([
+      { mutationId: 2, status: 'applied', version: 43 },
+    ]);
+    // A client bound before tenancy whose first push never committed is still alice's, for this session.
+    const t = opsFor(tablet.clientId);
+    expect((await one.push({ userId: 'alice', sessionId: 'default', clientId: tablet.clientId, ops: [t.replace('notes', 'tablet', 'hi\n', 0)] })).results).toEqual([
+      { mutationId: 1, status: 'applied', version: 1 },
+    ]);
+
+    // Another user sees nothing of it, cannot use its clients, and gets a session 'default' of their own.
+    expect(await one.pull({ userId: 'bob', sessionId: 'default', since: undefined, clientId: undefined, limit: 1000 })).toMatchObject({ cursor: '0', entries: [], sections: [] });
+    const stolen = await two.push({ userId: 'bob', sessionId: 'default', clientId: 'alice-laptop', ops: [opsFor('alice-laptop', 45).append('p', 's', 'bob')] }).catch((e: unknown) => e);
+    expect(stolen).toBeInstanceOf(HttpError);
+    expect((stolen as HttpError).status).toBe(403);
+    expect((await two.push({ userId: 'bob', sessionId: 'default', clientId: 'bob-1', ops: [opsFor('bob-1').replace('p', 's', 'bob', 0)] })).results[0]).toMatchObject({ status: 'applied', version: 1 });
+    expect((await one.snapshot({ userId: 'carol', sessionId: 'carols', clientId: 'carol-1' })).sections[0]).toMatchObject({ content: 'carol', version: 1 });
+
+    // Nothing of the old layout is left (retention's pass found carol's session too), and nothing moves twice.
+    expect(await backend.legacy()).toEqual([]);
+    await one.prune({ maxAgeMs: year });
+    expect((await two.pull(pullInput)).entries).toHaveLength(before.entries.length + 3);
+    await Promise.all([one.close(), two.close()]);
+  }
+
+  it('Blob Storage: payloads, state and bindings move; concurrent migrations converge; the old prefix is deleted', async () => {
+    const azurite = await startAzurite();
+    try {
+      const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('legacy');
+      const text = async (name: string) => (await container.getBlobClient(name).downloadToBuffer()).toString('utf8');
+      const put = (name: string, body: string, metadata?: Record<string, string>) => container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { ...(metadata ? { metadata } : {}) });
+      const names = async (prefix: string) => {
+        const found: string[] = [];
+        for await (const blob of container.listBlobsFlat({ prefix })) found.push(blob.name);
+        return found;
+      };
+      await scenario({
+        open: () => blobStore({ connectionString: azurite.connectionString, container: 'legacy' }),
+        async downgrade() {
+          for (const name of await names('sessions/')) {
+            if (!name.endsWith('/state.json')) continue;
+            const key = (JSON.parse(await text(name)) as { sessionId: string }).sessionId;
+            const legacyId = splitSessionKey(key)!.sessionId;
+            // The previous release named payloads without an epoch and wrote states without one.
+            const file = JSON.parse((await text(name)).replaceAll('"ref":"e0.', '"ref":"')) as Record<string, unknown> & { entries: { receivedAt: number }[] };
+            expect(file.epoch ?? 0).toBe(0);
+            delete file.epoch;
+            const dir = name.slice(0, -'state.json'.length);
+            for (const payload of await names(`${dir}payloads/`)) {
+              await put(`sessions/${hashKey(legacyId)}/payloads/${payload.split('/').at(-1)!.replace(/^e0\./, '')}`, await text(payload));
+              await container.getBlobClient(payload).delete();
+            }
+            const historyFrom = Math.min(...file.entries.map((e) => e.receivedAt));
+            await put(`sessions/${hashKey(legacyId)}/state.json`, JSON.stringify({ ...file, sessionId: legacyId }), {
+              sessionid: Buffer.from(legacyId, 'utf8').toString('base64url'),
+              historyfrom: String(historyFrom),
+            });
+            await container.getBlobClient(name).delete();
+          }
+          for (const name of await names('clients/')) {
+            const binding = JSON.parse(await text(name)) as { sessionId: string };
+            await put(name, JSON.stringify({ ...binding, sessionId: splitSessionKey(binding.sessionId)!.sessionId }));
+          }
+          await put(`clients/${hashKey(tablet.clientId)}.json`, JSON.stringify(tablet));
+        },
+        async legacy() {
+          const left = (await Promise.all(legacyIds.map((id) => names(`sessions/${hashKey(id)}/`)))).flat();
+          for (const name of await names('clients/')) if (!isSessionKey((JSON.parse(await text(name)) as { sessionId: string }).sessionId)) left.push(name);
+          return left;
+        },
+      });
+      // Every payload blob is named by its session's state: the racing migrators left no copies behind.
+      for (const name of await names('sessions/')) {
+        if (!name.includes('/payloads/')) continue;
+        const state = await text(`${name.split('/payloads/')[0]}/state.json`);
+        expect(state).toContain(`"ref":"${name.split('/').at(-1)}"`);
+      }
+    } finally {
+      await azurite.stop();
+    }
+  }, 120_000);
+
+  it('Cosmos DB: documents, pieces and bindings move; concurrent migrations converge; the old partition is emptied', async () => {
+    const emulator = await startCosmos();
+    const client = new CosmosClient({ endpoint: emulator.endpoint, key: emulator.key, agent: emulator.agent() });
+    try {
+      const options = { endpoint: emulator.endpoint, key: emulator.key, database: 'legacy' };
+      const container = client.database('legacy').container('sessions');
+      type Any = { id: string; sessionId: string; kind: string; boundSession?: string; attempt?: string; [k: string]: unknown };
+      const all = async () => (await container.items.query<Any>('SELECT * FROM c').fetchAll()).resources;
+      const plain = (doc: Any): Any => {
+        const copy: Any = { ...doc };
+        for (const system of ['_rid', '_self', '_etag', '_attachments', '_ts']) delete copy[system];
+        return copy;
+      };
+      await scenario({
+        open: () => cosmosStore({ ...options, agent: emulator.agent() }),
+        async downgrade() {
+          for (const doc of await all()) {
+            if (doc.kind === 'binding') {
+              await container.item(doc.id, doc.sessionId).replace({ ...plain(doc), boundSession: splitSessionKey(doc.boundSession!)!.sessionId });
+            } else if (isSessionKey(doc.sessionId)) {
+              // The previous release kept the same documents in the partition of the session id alone, without attempts.
+              const moved = { ...plain(doc), sessionId: splitSessionKey(doc.sessionId)!.sessionId };
+              delete moved.attempt;
+              await container.items.create(moved);
+              await container.item(doc.id, doc.sessionId).delete();
+            }
+          }
+          await container.items.create({ id: 'binding', sessionId: `client:${hashKey(tablet.clientId)}`, kind: 'binding', clientId: tablet.clientId, userId: tablet.userId, boundSession: tablet.sessionId });
+          expect((await all()).filter((d) => d.kind === 'piece').length).toBeGreaterThan(0);
+        },
+        async legacy() {
+          return (await all()).filter((d) => legacyIds.includes(d.sessionId) || (d.kind === 'binding' && !isSessionKey(d.boundSession!))).map((d) => `${d.sessionId}/${d.id}`);
+        },
+      });
+      // Every piece is named by a document of its session: the racing migrators left no copies behind.
+      const docs = await all();
+      for (const piece of docs.filter((d) => d.kind === 'piece')) {
+        expect(docs.some((d) => d.sessionId === piece.sessionId && (d.big as { ref?: string } | undefined)?.ref === piece.ref)).toBe(true);
+      }
+      // The migrated session says where it came from; the marker stays, so a late migrator cannot copy again.
+      const key = sessionKey('alice', 'default');
+      expect(docs.find((d) => d.sessionId === key && d.kind === 'session')).toMatchObject({ migratedFrom: 'default' });
+      expect(docs.find((d) => d.sessionId === key && d.kind === 'migration')).toMatchObject({ from: 'default', state: 'done' });
+    } finally {
+      client.dispose();
+      await emulator.stop();
     }
   }, 120_000);
 });

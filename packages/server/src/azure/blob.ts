@@ -395,12 +395,15 @@ class BlobTx implements StoreTx, OptimisticTx {
       await this.ctx.container.getBlockBlobClient(bindingName(row.clientId)).upload(body, Buffer.byteLength(body), {
         conditions: { ifNoneMatch: '*' },
         blobHTTPHeaders: { blobContentType: 'application/json' },
+        metadata: KEYED_BINDING,
       });
     } catch (error) {
       const status = statusOf(error);
       if (status !== 409 && status !== 412) throw error;
       const existing = await this.binding(row.clientId);
       if (!existing || existing.userId !== row.userId || boundKey(existing) !== row.sessionId) return false;
+      // Bound before tenancy keys (its first push never committed): name the key from now on.
+      if (existing.sessionId !== row.sessionId) await rebind(this.ctx, row.clientId, existing.sessionId);
     }
     file.clients.push({ clientId: row.clientId, userId: row.userId, lastMutationId: row.lastMutationId, updatedAt: now });
     return true;
@@ -662,6 +665,12 @@ function boundKey(binding: Binding): string {
   return isSessionKey(binding.sessionId) ? binding.sessionId : sessionKey(binding.userId, binding.sessionId);
 }
 
+/**
+ * Metadata of bindings that name a key: retention's pass finds the others (written before tenancy keys, or before
+ * this mark) by listing, without reading every binding.
+ */
+const KEYED_BINDING = { keyed: '1' };
+
 /** One migration per key at a time in this process: concurrent first requests of the owner share it. */
 function migrateOnce(ctx: BlobContext, key: string): Promise<boolean> {
   let running = ctx.migrations.get(key);
@@ -792,7 +801,7 @@ async function rebind(ctx: BlobContext, clientId: string, legacyId: string): Pro
     if (binding.sessionId !== legacyId) return;
     const body = JSON.stringify({ ...binding, sessionId: sessionKey(binding.userId, legacyId) });
     try {
-      await client.upload(body, Buffer.byteLength(body), { conditions: { ifMatch: blob.etag }, blobHTTPHeaders: { blobContentType: 'application/json' } });
+      await client.upload(body, Buffer.byteLength(body), { conditions: { ifMatch: blob.etag }, blobHTTPHeaders: { blobContentType: 'application/json' }, metadata: KEYED_BINDING });
       return;
     } catch (error) {
       // 412: changed since read (another migrator rebound it, or a try whose answer was lost): read it again.
@@ -820,6 +829,20 @@ async function migrateAllLegacy(ctx: BlobContext): Promise<void> {
       await migrateOnce(ctx, sessionKey(file.userId, file.sessionId));
     } catch (error) {
       first ??= error;
+    }
+  }
+  // Bindings not named by any state (bound, but the first push never committed) are not rewritten by a migration.
+  // Unmarked ones are read once: a legacy one moves to its user's key, a keyed one gets the mark.
+  for await (const blob of ctx.container.listBlobsFlat({ prefix: 'clients/', includeMetadata: true })) {
+    if (blob.metadata?.keyed === KEYED_BINDING.keyed) continue;
+    try {
+      const found = await readBlob(ctx.container, blob.name);
+      if (!found) continue;
+      const binding = JSON.parse(found.text) as Binding;
+      if (!isSessionKey(binding.sessionId)) await rebind(ctx, binding.clientId, binding.sessionId);
+      else await ctx.container.getBlockBlobClient(blob.name).setMetadata(KEYED_BINDING, { conditions: { ifMatch: found.etag } });
+    } catch (error) {
+      if (statusOf(error) !== 412) first ??= error;
     }
   }
   if (first !== undefined) throw first;

@@ -479,7 +479,10 @@ class CosmosTx implements StoreTx, OptimisticTx {
       // Someone's binding, or this one, created by a try whose answer was lost: either way the stored one decides.
       if (statusOf(error) !== 409) throw error;
       const { resource } = await this.container.item('binding', partition).read<BindingDoc>();
-      return resource !== undefined && resource.userId === row.userId && boundKey(resource) === row.sessionId;
+      if (resource === undefined || resource.userId !== row.userId || boundKey(resource) !== row.sessionId) return false;
+      // Bound before tenancy keys (its first push never committed): name the key from now on.
+      if (resource.boundSession !== row.sessionId) await rebind(this.container, partition, resource.boundSession);
+      return true;
     }
   }
 
