@@ -511,9 +511,9 @@ describe('a committed state that names a missing value', () => {
       await store.push({ userId: 'alice', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', big('x'), 0)] });
       const client = new CosmosClient({ endpoint: emulator.endpoint, key: emulator.key, agent: emulator.agent() });
       const container = client.database('dangling').container('sessions');
-      const pieces = await container.items.query<{ id: string }>('SELECT c.id FROM c WHERE c.kind = "piece"', { partitionKey: 's' }).fetchAll();
+      const pieces = await container.items.query<{ id: string }>('SELECT c.id FROM c WHERE c.kind = "piece"', { partitionKey: sessionKey('alice', 's') }).fetchAll();
       expect(pieces.resources.length).toBeGreaterThan(0);
-      for (const piece of pieces.resources) await container.item(piece.id, 's').delete();
+      for (const piece of pieces.resources) await container.item(piece.id, sessionKey('alice', 's')).delete();
       const answer = await snapshotOverHttp(await cosmosStore({ ...options, agent: emulator.agent() }));
       expect(answer).toMatchObject({ status: 500, code: 'DANGLING_REFERENCE' });
       expect(answer.logged.join('\n')).toContain('pieces');
@@ -617,13 +617,15 @@ describe('DELETE leaves no text behind; retention sweeps orphans', () => {
       const store = await cosmosStore({ ...options, agent: emulator.agent(), orphanGraceMs: 0 });
       const client = new CosmosClient({ endpoint: emulator.endpoint, key: emulator.key, agent: emulator.agent() });
       const container = client.database('deleted').container('sessions');
+      // The store keeps user u's session s under the tenancy key of the pair (rules/tenancy.ts).
+      const key = sessionKey('u', 's');
       const docs = async () =>
-        (await container.items.query<{ id: string; kind: string; epoch?: number }>('SELECT * FROM c WHERE c.sessionId = "s"', { partitionKey: 's' }).fetchAll()).resources;
+        (await container.items.query<{ id: string; kind: string; epoch?: number }>({ query: 'SELECT * FROM c WHERE c.sessionId = @s', parameters: [{ name: '@s', value: key }] }, { partitionKey: key }).fetchAll()).resources;
       const kinds = async () => (await docs()).map((d) => d.kind).sort();
       const a = opsFor('a');
       for (let i = 0; i < 3; i++) await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', `s${i}`, big(String(i)), 0)] });
       // A crash between writing a value's pieces and the batch that names them.
-      await container.items.create({ id: 'k.orphan0.0', sessionId: 's', kind: 'piece', epoch: 0, ref: 'orphan0', i: 0, data: 'orphaned text' });
+      await container.items.create({ id: 'k.orphan0.0', sessionId: key, kind: 'piece', epoch: 0, ref: 'orphan0', i: 0, data: 'orphaned text' });
       expect((await kinds()).filter((k) => k === 'piece').length).toBeGreaterThan(3);
 
       expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
@@ -632,8 +634,8 @@ describe('DELETE leaves no text behind; retention sweeps orphans', () => {
       await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 'back', big('b'), 0)] });
       const before = await docs();
       // A deletion whose cleanup was cut short leaves documents of the old epoch; a crash leaves a piece of the new one.
-      await container.items.create({ id: 'e0.s.leftover', sessionId: 's', kind: 'section', epoch: 0, pad: 'p', section: 'old', content: 'old text' });
-      await container.items.create({ id: 'k.orphan1.0', sessionId: 's', kind: 'piece', epoch: 1, ref: 'orphan1', i: 0, data: 'orphaned text' });
+      await container.items.create({ id: 'e0.s.leftover', sessionId: key, kind: 'section', epoch: 0, pad: 'p', section: 'old', content: 'old text' });
+      await container.items.create({ id: 'k.orphan1.0', sessionId: key, kind: 'piece', epoch: 1, ref: 'orphan1', i: 0, data: 'orphaned text' });
       const patient = await cosmosStore({ ...options, agent: emulator.agent(), orphanGraceMs: day });
       await patient.prune({ maxAgeMs: day });
       // The old epoch goes at once (nothing can name it); the young orphan stays for the grace period.
