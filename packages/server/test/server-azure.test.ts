@@ -747,7 +747,7 @@ describe('a lost answer from storage never makes a session unreadable', () => {
       // Nor is anything left behind: every piece belongs to a value a document names, and no old epoch stays.
       const direct = new CosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key, agent: cosmos.agent() });
       const docs = (
-        await direct.database(`lost-${mode}`).container('sessions').items.query<{ kind: string; epoch?: number; ref?: string; big?: { ref: string; n: number } }>('SELECT * FROM c WHERE c.sessionId = "every-kind"', { partitionKey: 'every-kind' }).fetchAll()
+        await direct.database(`lost-${mode}`).container('sessions').items.query<{ kind: string; epoch?: number; ref?: string; big?: { ref: string; n: number } }>({ query: 'SELECT * FROM c WHERE c.sessionId = @s', parameters: [{ name: '@s', value: sessionKey('u', 'every-kind') }] }, { partitionKey: sessionKey('u', 'every-kind') }).fetchAll()
       ).resources;
       direct.dispose();
       const named = docs.filter((d) => d.big).map((d) => d.big!);
