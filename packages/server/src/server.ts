@@ -4,6 +4,8 @@ import { createAdaptorServer } from '@hono/node-server';
 import { createApp, type CorsOptions, type ScratchpadApp } from './app.js';
 import type { Authenticator } from './auth.js';
 import { resolveServerLimits } from './limits.js';
+import { mountMcp, type ServerMcpOptions } from './mcp/route.js';
+import { sessionPokes } from './mcp/pokes.js';
 import type { PruneReport, ServerLimits, ServerStore } from './types.js';
 
 export interface RetentionOptions {
@@ -26,6 +28,11 @@ export interface ServerOptions {
   readonly log?: (message: string, error?: unknown) => void;
   /** How long `close()` waits for in-flight requests before cutting connections. Default 10 s. */
   readonly shutdownTimeoutMs?: number;
+  /**
+   * MCP over Streamable HTTP at `/mcp`, under the same auth (docs/mcp.md#remote-hosts): `true` or options. Needs the
+   * optional peer `@scratchpad-store/mcp`, which is loaded only then.
+   */
+  readonly mcp?: boolean | ServerMcpOptions;
 }
 
 export interface ListenInfo {
@@ -62,7 +69,10 @@ export function createServer(options: ServerOptions): ScratchpadServer {
       if (inFlight === 0) idle?.();
     },
   };
-  const app = createApp({ store: options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, log });
+  // With MCP, the app serves through a store that reports its commits, so that MCP sessions pull them at once.
+  const pokes = options.mcp ? sessionPokes(options.store) : undefined;
+  const app = createApp({ store: pokes?.store ?? options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, log });
+  const mcp = pokes && mountMcp(app, { store: pokes.store, pokes, auth: options.auth, limits, options: options.mcp === true ? {} : options.mcp || {}, log });
 
   let pruning: Promise<PruneReport | undefined> | undefined;
   const prune = (): Promise<PruneReport | undefined> => {
@@ -126,6 +136,8 @@ export function createServer(options: ServerOptions): ScratchpadServer {
         const listening = server;
         const socketsClosed = listening ? new Promise<void>((resolve) => listening.close(() => resolve())) : Promise.resolve();
         listening?.closeIdleConnections();
+        // MCP sessions hold streams open and may still push: closed (and flushed) before the store is.
+        await mcp?.close();
         const deadline = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownTimeoutMs ?? 10_000).unref());
         if (inFlight > 0) await Promise.race([new Promise<void>((resolve) => (idle = resolve)), deadline]);
         // Keep-alive connections that served their last request would otherwise hold `close` open.
