@@ -66,8 +66,8 @@ export async function buildPackages(options: { readonly declarations?: boolean }
           compilerOptions: {
             outDir: 'dist',
             rootDir: rel(out, join(source, 'src')),
-            // The root's declarations are what the other packages compile against.
-            declaration: name === 'scratchpad-store' || (options.declarations ?? false),
+            // The root's declarations are what the other packages compile against, and the MCP package's what the server does.
+            declaration: name !== '@scratchpad-store/server' || (options.declarations ?? false),
             ...(paths ? { paths } : {}),
           },
           include: [rel(out, join(source, 'src'))],

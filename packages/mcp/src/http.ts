@@ -99,7 +99,8 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
   sweep.unref?.();
 
   function end(session: Session): Promise<void> {
-    session.ended ??= (async () => {
+    // Started in a microtask, after `ended` is set: closing the MCP server calls back here through its onclose.
+    session.ended ??= Promise.resolve().then(async () => {
       if (session.id !== undefined && sessions.get(session.id) === session) sessions.delete(session.id);
       try {
         await session.mcp.close();
@@ -111,7 +112,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
       } catch (error) {
         report("closing an MCP session's scratchpad failed", error);
       }
-    })();
+    });
     return session.ended;
   }
 
