@@ -29,7 +29,7 @@ export interface ServerOptions {
   /** How long `close()` waits for in-flight requests before cutting connections. Default 10 s. */
   readonly shutdownTimeoutMs?: number;
   /**
-   * MCP over Streamable HTTP at `/mcp`, under the same auth (docs/mcp.md#remote-hosts): `true` or options. Needs the
+   * MCP over Streamable HTTP at `/mcp`, under the same auth (docs/mcp.md#remote-hosts-mcp-over-http): `true` or options. Needs the
    * optional peer `@scratchpad-store/mcp`, which is loaded only then.
    */
   readonly mcp?: boolean | ServerMcpOptions;

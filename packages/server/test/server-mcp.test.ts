@@ -162,6 +162,25 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(meta).toMatchObject({ updatedBy: 'person', version: 3 });
   });
 
+  it('hears about changes made through another server instance by pulling every pullIntervalMs', async () => {
+    // Two instances on one database: the MCP session's instance is not told of the other's commits, so it polls.
+    const mcpInstance = await start({ pullIntervalMs: 50 });
+    const other = createServer({ store: sqliteStore({ path: mcpInstance.path }), auth: hmacAuth(SECRET), log: () => undefined });
+    const { url: otherBase } = await other.listen(0);
+    cleanups.push(() => other.close());
+
+    const { client } = await mcpClient(mcpInstance.base, alice, 'two-instances');
+    const uri = 'scratchpad://p/s';
+    await client.subscribeResource({ uri });
+    const heard = updates(client);
+    const next = heard.next((u) => u === uri);
+    const device = await browser(otherBase, alice, 'two-instances');
+    await device.write('p', 's', 'via the other instance', { agent: 'person' });
+    await device.flush();
+    expect(await next).toBe(uri);
+    expect((await client.readResource({ uri })).contents[0]).toMatchObject({ text: 'via the other instance' });
+  });
+
   it('tells about new sections written by another client (list changed)', async () => {
     const { base } = await start();
     const { client } = await mcpClient(base, alice, 'lists');

@@ -3,7 +3,7 @@ import type { ScratchpadApp } from '../app.js';
 import type { ServerLimits } from '../types.js';
 import type { SessionPokes } from './pokes.js';
 
-/** `createServer({ mcp })`: MCP over Streamable HTTP at `/mcp` (docs/mcp.md#remote-hosts). */
+/** `createServer({ mcp })`: MCP over Streamable HTTP at `/mcp` (docs/mcp.md#remote-hosts-mcp-over-http). */
 export interface ServerMcpOptions {
   /** Attribute every change to this agent. Default: the name the MCP client reports in `initialize`. */
   readonly agent?: string;
