@@ -179,6 +179,7 @@ export function createMcpHttpHandler(options: McpHttpHandlerOptions): McpHttpHan
     let session: Session | undefined;
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      maxRequestBodySize: maxBodyBytes,
       onsessioninitialized: (id) => {
         session!.id = id;
         sessions.set(id, session!);

@@ -341,6 +341,14 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(device.read('p', 's')).toBe('written just before shutdown');
   });
 
+  it('refuses options that make no sense when the server is created', () => {
+    const store = sqliteStore({ path: ':memory:' });
+    cleanups.push(() => store.close());
+    for (const mcp of [{ pageSize: 0 }, { idleTimeoutMs: 1.5 }, { maxSessions: -1 }, { pullIntervalMs: -1 }, { agent: ' ' }] as ServerMcpOptions[]) {
+      expect(() => createServer({ store, auth: hmacAuth(SECRET), mcp }), JSON.stringify(mcp)).toThrow(TypeError);
+    }
+  });
+
   it('is not there unless enabled', async () => {
     const server = createServer({ store: sqliteStore({ path: ':memory:' }), auth: hmacAuth(SECRET), log: () => undefined });
     cleanups.push(() => server.close());

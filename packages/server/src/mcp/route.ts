@@ -45,13 +45,13 @@ export const MCP_PEER = '@scratchpad-store/mcp';
  * client does not wait and a missing package is reported at start; requests wait for them.
  */
 export function mountMcp(app: ScratchpadApp, deps: McpEndpointOptions & { readonly auth: Authenticator }): { close(): Promise<void> } {
-  const loading: Promise<McpEndpoint | undefined> = import('./sessions.js').then(
-    ({ createMcpEndpoint }) => createMcpEndpoint(deps),
-    (error: unknown) => {
+  checkOptions(deps.options);
+  const loading: Promise<McpEndpoint | undefined> = import('./sessions.js')
+    .then(({ createMcpEndpoint }) => createMcpEndpoint(deps))
+    .catch((error: unknown) => {
       deps.log(isMissingPeer(error) ? `MCP is enabled, but ${MCP_PEER} is not installed: npm install ${MCP_PEER}` : 'MCP could not be loaded', error);
       return undefined;
-    },
-  );
+    });
 
   app.all('/mcp', async (c) => {
     // Every request authenticates, not only initialize: a session id is no substitute for the user's token.
@@ -72,6 +72,18 @@ export function mountMcp(app: ScratchpadApp, deps: McpEndpointOptions & { readon
       deps.pokes.close();
     },
   };
+}
+
+/** Checked when the server is created, not at the first MCP request, which loads the endpoint. */
+function checkOptions(options: ServerMcpOptions): void {
+  const counts = ['pageSize', 'maxDiffLines', 'idleTimeoutMs', 'maxSessions', 'maxSessionsPerUser'] as const;
+  for (const key of counts) {
+    const value = options[key];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) throw new TypeError(`createServer: mcp.${key} must be a whole number of at least 1`);
+  }
+  const interval = options.pullIntervalMs;
+  if (interval !== undefined && (!Number.isSafeInteger(interval) || interval < 0)) throw new TypeError('createServer: mcp.pullIntervalMs must be a whole number of at least 0');
+  if (options.agent !== undefined && (typeof options.agent !== 'string' || options.agent.trim() === '')) throw new TypeError('createServer: mcp.agent must be a non-empty string');
 }
 
 export function isMissingPeer(error: unknown): boolean {
