@@ -172,7 +172,7 @@ export function createMcpServer(sp: Scratchpad, options: McpServerOptions = {}):
           uri,
           mimeType: MIME,
           text: current.content,
-          _meta: { version: current.version, updatedBy: current.updatedBy, updatedAt: new Date(current.updatedAt).toISOString() },
+          _meta: { version: current.version, updatedBy: current.updatedBy, ...isoTime('updatedAt', current.updatedAt) },
         },
       ],
     };
@@ -242,7 +242,7 @@ export function createMcpServer(sp: Scratchpad, options: McpServerOptions = {}):
           description: `Section '${section}' of pad '${pad}', version ${current.version}, last written by ${current.updatedBy}.`,
           mimeType: MIME,
           size: new TextEncoder().encode(current.content).length,
-          annotations: { lastModified: new Date(current.updatedAt).toISOString() },
+          annotations: isoTime('lastModified', current.updatedAt),
         });
       }
     }
@@ -377,4 +377,13 @@ function packageVersion(): string {
   } catch {
     return '0.0.0';
   }
+}
+
+/**
+ * `{ [key]: ISO time }`, or nothing for a time no Date can show: a row synced from an older server may carry one,
+ * and one bad row must not make every resources/list and resources/read fail.
+ */
+function isoTime<K extends string>(key: K, time: number): Partial<Record<K, string>> {
+  const date = new Date(time);
+  return Number.isNaN(date.getTime()) ? {} : ({ [key]: date.toISOString() } as Record<K, string>);
 }

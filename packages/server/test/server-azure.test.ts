@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionKey } from '../src/rules/tenancy.js';
 import { hmacAuth, signToken } from '../src/auth.js';
 import { blobStore } from '../src/azure/blob.js';
 import { cosmosStore } from '../src/azure/cosmos.js';
@@ -19,8 +20,9 @@ import type { PullResponse, PushResponse, SnapshotResponse } from 'scratchpad-st
 import { startAzurite, type Azurite } from './helpers/azurite.js';
 import { freePort } from './helpers/postgres.js';
 import { startCosmos, type CosmosEmulator } from './helpers/cosmos.js';
-import { startFaultProxy } from './helpers/fault-proxy.js';
-import { chainedOutbox, checkHistory, opsFor, runStoreSuite, type StoreFactory } from './helpers/store-suite.js';
+import { startFaultProxy, startStorageProxy, type StorageFault, type StorageRequest } from './helpers/fault-proxy.js';
+import { sqliteStore } from '../src/sql/sqlite.js';
+import { chainedOutbox, checkHistory, opsFor, retryFaults, runStoreSuite, writeEveryKind, type StoreFactory } from './helpers/store-suite.js';
 
 let azurite: Azurite | undefined;
 let containers = 0;
@@ -167,6 +169,46 @@ describe.each([
     }
   }, 120_000);
 
+  it('20 concurrent writers on one session through two instances get no 5xx: writes queue per session, lost swaps retry', async () => {
+    const db = await factory.fresh();
+    const [one, two] = await Promise.all([instance(await db.open()), instance(await db.open())]);
+    try {
+      const writers = 20;
+      const pushes = 6;
+      const statuses = new Map<number, number>();
+      await Promise.all(
+        Array.from({ length: writers }, async (_, c) => {
+          const url = c % 2 ? two.url : one.url;
+          const ops = opsFor(`writer-${c}`);
+          for (let n = 0; n < pushes; n++) {
+            const batch = [ops.append('pad', 'log', `writer ${c} op ${n}`), ops.replace('pad', `own-${c}`, `writer ${c} at ${n}\n`, n)];
+            const body = JSON.stringify({ clientId: `writer-${c}`, ops: batch });
+            // Every answer counts, first tries included: a retried 503 is still a 503 seen.
+            for (;;) {
+              const response = await fetch(`${url}/v1/sessions/contended/push`, { method: 'POST', headers, body });
+              statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+              const text = await response.text();
+              if (response.status === 200) {
+                expect((JSON.parse(text) as PushResponse).lastMutationId).toBe(2 * (n + 1));
+                break;
+              }
+              if (response.status !== 503) throw new Error(`push answered ${response.status}: ${text}`);
+              expect(response.headers.get('retry-after')).toBe('1');
+            }
+          }
+        }),
+      );
+      expect(Object.fromEntries(statuses)).toEqual({ 200: writers * pushes });
+      const snapshot = await send<SnapshotResponse>(`${one.url}/v1/sessions/contended/snapshot`);
+      expect(snapshot.cursor).toBe(String(2 * writers * pushes));
+      expect(snapshot.sections.find((s) => s.section === 'log')!.content.split('\n')).toHaveLength(writers * pushes);
+      for (let c = 0; c < writers; c++) expect(snapshot.sections.find((s) => s.section === `own-${c}`)).toMatchObject({ content: `writer ${c} at ${pushes - 1}\n`, version: pushes });
+      await checkHistory(two.server.store, 'alice', 'contended');
+    } finally {
+      await Promise.all([one.server.close(), two.server.close()]);
+    }
+  }, 120_000);
+
   it('applies each op once through faulty proxies in front of both instances', async () => {
     const db = await factory.fresh();
     const [one, two] = await Promise.all([instance(await db.open()), instance(await db.open())]);
@@ -205,6 +247,45 @@ describe.each([
     } finally {
       await Promise.all(proxies.map((p) => p.close()));
       await Promise.all([one.server.close(), two.server.close()]);
+    }
+  }, 120_000);
+});
+
+describe.each([
+  { name: 'Blob Storage (Azurite)', factory: blob, open: () => blobStore({ connectionString: azurite!.connectionString, container: `queued-${++containers}`, retry: { maxAttempts: 1 } }) },
+  {
+    name: 'Cosmos DB (cosmosdb-server)',
+    factory: cosmosFactory,
+    open: () => cosmosStore({ endpoint: cosmos!.endpoint, key: cosmos!.key, agent: cosmos!.agent(), database: `queued-${++databases}`, retry: { maxAttempts: 1 } }),
+  },
+])('one server instance on $name', ({ factory, open }) => {
+  beforeAll(() => factory.start(), 60_000);
+  afterAll(() => factory.stop(), 60_000);
+
+  it('queues the writes of 20 concurrent writers to one session: not one loses a compare-and-swap (one attempt allowed)', async () => {
+    const { server, url } = await instance(await open());
+    try {
+      const writers = 20;
+      const pushes = 4;
+      const statuses = new Map<number, number>();
+      await Promise.all(
+        Array.from({ length: writers }, async (_, c) => {
+          const ops = opsFor(`writer-${c}`);
+          for (let n = 0; n < pushes; n++) {
+            const body = JSON.stringify({ clientId: `writer-${c}`, ops: [ops.append('pad', 'log', `writer ${c} op ${n}`), ops.replace('pad', `own-${c}`, `at ${n}\n`, n)] });
+            const response = await fetch(`${url}/v1/sessions/queued/push`, { method: 'POST', headers, body });
+            statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+            await response.text();
+          }
+        }),
+      );
+      // With one attempt allowed, any race between this instance's writers would have answered 503 (or, before
+      // the queue, 500).
+      expect(Object.fromEntries(statuses)).toEqual({ 200: writers * pushes });
+      const snapshot = await server.store.snapshot({ userId: 'alice', sessionId: 'queued', clientId: undefined });
+      expect(snapshot.cursor).toBe(String(2 * writers * pushes));
+    } finally {
+      await server.close();
     }
   }, 120_000);
 });
@@ -322,7 +403,10 @@ describe('large values kept apart from their documents', () => {
       const store = await cosmosStore({ endpoint: emulator.endpoint, key: emulator.key, agent: emulator.agent(), database: 'pieces' });
       const client = new CosmosClient({ endpoint: emulator.endpoint, key: emulator.key, agent: emulator.agent() });
       const container = client.database('pieces').container('sessions');
-      const docs = async () => (await container.items.query<{ id: string; kind: string; ref?: string; big?: { ref: string; n: number } }>('SELECT * FROM c WHERE c.sessionId = "s"', { partitionKey: 's' }).fetchAll()).resources;
+      // The store keeps user u's session s under the tenancy key of the pair (rules/tenancy.ts).
+      const key = sessionKey('u', 's');
+      const docs = async () =>
+        (await container.items.query<{ id: string; kind: string; ref?: string; big?: { ref: string; n: number } }>({ query: 'SELECT * FROM c WHERE c.sessionId = @s', parameters: [{ name: '@s', value: key }] }, { partitionKey: key }).fetchAll()).resources;
       /** Every piece belongs to a value some document refers to, and every such value has all its pieces. */
       const consistent = async () => {
         const all = await docs();
@@ -366,7 +450,7 @@ describe('large values kept apart from their documents', () => {
         for await (const blob of container.listBlobsFlat({ prefix: 'sessions/' })) if (blob.name.endsWith('/state.json')) state.push(blob.name);
         expect(state).toHaveLength(1);
         const text = (await container.getBlobClient(state[0]!).downloadToBuffer()).toString('utf8');
-        return [...text.matchAll(/"ref":"([0-9a-f]+)"/g)].map((m) => m[1]!).sort();
+        return [...text.matchAll(/"ref":"([^"]+)"/g)].map((m) => m[1]!).sort();
       };
       const a = opsFor('a');
       await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', big('x'), 0)] });
@@ -383,4 +467,294 @@ describe('large values kept apart from their documents', () => {
       await azurite.stop();
     }
   }, 60_000);
+});
+
+describe('a committed state that names a missing value', () => {
+  const big = (c: string) => `${c.repeat(400_000)}\n`;
+
+  /** A snapshot over HTTP: the answer's status and error code, and what the server logged. */
+  async function snapshotOverHttp(store: ServerStore): Promise<{ status: number; code: string | undefined; logged: string[] }> {
+    const logged: string[] = [];
+    const server = createServer({ store, auth: hmacAuth(SECRET), log: (message, error) => logged.push(`${message}: ${String(error)}`) });
+    const response = await server.fetch(new Request('http://pads.test/v1/sessions/s/snapshot', { headers }));
+    const body = (await response.json()) as { error?: { code: string } };
+    await server.close();
+    return { status: response.status, code: body.error?.code, logged };
+  }
+
+  it('Blob Storage: answers 500 DANGLING_REFERENCE at once (no retries), and logs it', async () => {
+    const azurite = await startAzurite();
+    try {
+      const store = await blobStore({ connectionString: azurite.connectionString, container: 'dangling' });
+      const a = opsFor('a');
+      await store.push({ userId: 'alice', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', big('x'), 0)] });
+      const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('dangling');
+      for await (const blob of container.listBlobsFlat({ prefix: 'sessions/' })) if (blob.name.includes('/payloads/')) await container.deleteBlob(blob.name);
+      // A fresh store: nothing cached from the push.
+      const answer = await snapshotOverHttp(await blobStore({ connectionString: azurite.connectionString, container: 'dangling' }));
+      expect(answer).toMatchObject({ status: 500, code: 'DANGLING_REFERENCE' });
+      expect(answer.logged.join('\n')).toContain('payload blob');
+      await store.close();
+    } finally {
+      await azurite.stop();
+    }
+  }, 60_000);
+
+  it('Cosmos DB: answers 500 DANGLING_REFERENCE at once (no retries), and logs it', async () => {
+    const emulator = await startCosmos();
+    try {
+      const options = { endpoint: emulator.endpoint, key: emulator.key, database: 'dangling' };
+      const store = await cosmosStore({ ...options, agent: emulator.agent() });
+      const a = opsFor('a');
+      await store.push({ userId: 'alice', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', big('x'), 0)] });
+      const client = new CosmosClient({ endpoint: emulator.endpoint, key: emulator.key, agent: emulator.agent() });
+      const container = client.database('dangling').container('sessions');
+      const pieces = await container.items.query<{ id: string }>('SELECT c.id FROM c WHERE c.kind = "piece"', { partitionKey: 's' }).fetchAll();
+      expect(pieces.resources.length).toBeGreaterThan(0);
+      for (const piece of pieces.resources) await container.item(piece.id, 's').delete();
+      const answer = await snapshotOverHttp(await cosmosStore({ ...options, agent: emulator.agent() }));
+      expect(answer).toMatchObject({ status: 500, code: 'DANGLING_REFERENCE' });
+      expect(answer.logged.join('\n')).toContain('pieces');
+      await store.close();
+      client.dispose();
+    } finally {
+      await emulator.stop();
+    }
+  }, 60_000);
+});
+
+describe('session ids with unpaired surrogates', () => {
+  // The HTTP layer lets them through (they are not control characters); the stores' keys, blob names, metadata and
+  // partition keys must neither throw nor let two such ids meet (UTF-8 turns every unpaired surrogate into U+FFFD).
+  it.each([
+    { name: 'Blob Storage (Azurite)', factory: blob },
+    { name: 'Cosmos DB (cosmosdb-server)', factory: cosmosFactory },
+  ])('$name keeps them apart, through push, pull, snapshot, retention and DELETE', async ({ factory }) => {
+    await factory.start();
+    try {
+      const store = await (await factory.fresh()).open();
+      const ids = ['lone \ud800 high', 'lone \udc00 low', 'lone \ufffd replacement'];
+      const day = 86_400_000;
+      const t0 = 1_800_000_000_000;
+      for (const [i, sessionId] of ids.entries()) {
+        const a = opsFor(`client-${i}`);
+        await store.push({ userId: 'u', sessionId, clientId: `client-${i}`, now: t0, ops: [a.replace('p', 's', `text of ${i}\n`, 0)] });
+        await store.push({ userId: 'u', sessionId, clientId: `client-${i}`, now: t0 + 10 * day, ops: [a.replace('p', 's', `text of ${i}, again\n`, 1)] });
+      }
+      expect(await store.prune({ maxAgeMs: 5 * day, now: t0 + 10 * day })).toEqual({ sessions: 3, sections: 3, entriesDropped: 3 });
+      for (const [i, sessionId] of ids.entries()) {
+        const snapshot = await store.snapshot({ userId: 'u', sessionId, clientId: `client-${i}` });
+        expect(snapshot).toMatchObject({ cursor: '2', lastMutationId: 2 });
+        expect(snapshot.sections.map((s) => s.content)).toEqual([`text of ${i}, again\n`]);
+        expect((await store.pull({ userId: 'u', sessionId, since: '1', clientId: undefined, limit: 10 })).entries).toHaveLength(1);
+      }
+      expect(await store.deleteSession({ userId: 'u', sessionId: ids[0]! })).toBe(true);
+      expect((await store.snapshot({ userId: 'u', sessionId: ids[1]!, clientId: undefined })).sections).toHaveLength(1);
+      await store.close();
+    } finally {
+      await factory.stop();
+    }
+  }, 60_000);
+});
+
+describe('DELETE leaves no text behind; retention sweeps orphans', () => {
+  const big = (c: string) => `${c.repeat(400_000)}\n`;
+  const day = 86_400_000;
+
+  it('Blob Storage: zero payload blobs after DELETE, orphans of crashed writes included; the sweep takes old orphans only', async () => {
+    const azurite = await startAzurite();
+    try {
+      const options = { connectionString: azurite.connectionString, container: 'deleted' };
+      const store = await blobStore({ ...options, orphanGraceMs: 0 });
+      const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('deleted');
+      const list = async () => {
+        const names: string[] = [];
+        for await (const blob of container.listBlobsFlat()) names.push(blob.name);
+        return names.sort();
+      };
+      const payloads = async () => (await list()).filter((n) => n.includes('/payloads/'));
+      /** What a crash between writing a large value and the commit leaves: a payload no state names. */
+      const orphan = async (name: string) => {
+        const dir = (await list()).find((n) => n.endsWith('/state.json'))!.replace('/state.json', '');
+        await container.getBlockBlobClient(`${dir}/payloads/${name}`).upload('orphaned text', 13);
+      };
+      const a = opsFor('a');
+      for (let i = 0; i < 5; i++) await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', `s${i}`, big(String(i)), 0)] });
+      await orphan('e0.0123456789abcdef0123456789abcdef');
+      await orphan('fedcba9876543210fedcba9876543210'); // named as before epochs
+      expect((await payloads()).length).toBeGreaterThanOrEqual(12);
+
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
+      expect(await payloads()).toEqual([]);
+      // What stays is the session's state (owner, counters, mutation ids: no text) and the client's binding.
+      const names = await list();
+      expect(names.map((n) => n.replace(/[0-9a-f]{64}/, '<hash>'))).toEqual(['clients/<hash>.json', 'sessions/<hash>/state.json']);
+      const state = JSON.parse((await container.getBlobClient(names[1]!).downloadToBuffer()).toString('utf8')) as Record<string, unknown>;
+      expect(state).toMatchObject({ sections: [], entries: [], anchors: [] });
+
+      // A crash after the deletion: retention sweeps the orphan once it is older than the grace period, never a named value.
+      await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 'back', big('b'), 0)] });
+      const named = await payloads();
+      await orphan('e1.0123456789abcdef0123456789abcdef');
+      const patient = await blobStore({ ...options, orphanGraceMs: day });
+      await patient.prune({ maxAgeMs: day });
+      expect(await payloads()).toHaveLength(named.length + 1);
+      await store.prune({ maxAgeMs: day });
+      expect(await payloads()).toEqual(named);
+      expect((await store.snapshot({ userId: 'u', sessionId: 's', clientId: undefined })).sections[0]).toMatchObject({ content: big('b') });
+      await Promise.all([store.close(), patient.close()]);
+    } finally {
+      await azurite.stop();
+    }
+  }, 60_000);
+
+  it('Cosmos DB: zero pieces after DELETE, orphans included; the sweep takes old orphans and documents a cleanup missed', async () => {
+    const emulator = await startCosmos();
+    try {
+      const options = { endpoint: emulator.endpoint, key: emulator.key, database: 'deleted' };
+      const store = await cosmosStore({ ...options, agent: emulator.agent(), orphanGraceMs: 0 });
+      const client = new CosmosClient({ endpoint: emulator.endpoint, key: emulator.key, agent: emulator.agent() });
+      const container = client.database('deleted').container('sessions');
+      const docs = async () =>
+        (await container.items.query<{ id: string; kind: string; epoch?: number }>('SELECT * FROM c WHERE c.sessionId = "s"', { partitionKey: 's' }).fetchAll()).resources;
+      const kinds = async () => (await docs()).map((d) => d.kind).sort();
+      const a = opsFor('a');
+      for (let i = 0; i < 3; i++) await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', `s${i}`, big(String(i)), 0)] });
+      // A crash between writing a value's pieces and the batch that names them.
+      await container.items.create({ id: 'k.orphan0.0', sessionId: 's', kind: 'piece', epoch: 0, ref: 'orphan0', i: 0, data: 'orphaned text' });
+      expect((await kinds()).filter((k) => k === 'piece').length).toBeGreaterThan(3);
+
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
+      expect(await kinds()).toEqual(['client', 'session']);
+
+      await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 'back', big('b'), 0)] });
+      const before = await docs();
+      // A deletion whose cleanup was cut short leaves documents of the old epoch; a crash leaves a piece of the new one.
+      await container.items.create({ id: 'e0.s.leftover', sessionId: 's', kind: 'section', epoch: 0, pad: 'p', section: 'old', content: 'old text' });
+      await container.items.create({ id: 'k.orphan1.0', sessionId: 's', kind: 'piece', epoch: 1, ref: 'orphan1', i: 0, data: 'orphaned text' });
+      const patient = await cosmosStore({ ...options, agent: emulator.agent(), orphanGraceMs: day });
+      await patient.prune({ maxAgeMs: day });
+      // The old epoch goes at once (nothing can name it); the young orphan stays for the grace period.
+      expect((await docs()).map((d) => d.id).sort()).toEqual([...before.map((d) => d.id), 'k.orphan1.0'].sort());
+      await store.prune({ maxAgeMs: day });
+      expect((await docs()).map((d) => d.id).sort()).toEqual(before.map((d) => d.id).sort());
+      expect((await store.snapshot({ userId: 'u', sessionId: 's', clientId: undefined })).sections[0]).toMatchObject({ content: big('b') });
+      await Promise.all([store.close(), patient.close()]);
+      client.dispose();
+    } finally {
+      await emulator.stop();
+    }
+  }, 60_000);
+});
+
+/** The kind of write a storage request is, or undefined for reads and setup. */
+function blobWriteKind(request: StorageRequest): string | undefined {
+  if (request.method !== 'PUT' && request.method !== 'DELETE') return undefined;
+  if (request.url.includes('/state.json')) return 'state';
+  if (request.url.includes('/payloads/')) return request.method === 'PUT' ? 'payload' : 'payload-delete';
+  if (request.url.includes('/clients/')) return 'binding';
+  return undefined;
+}
+
+function cosmosWriteKind(request: StorageRequest): string | undefined {
+  if (!request.url.includes('/docs')) return undefined;
+  if (request.method === 'DELETE') return 'delete';
+  if (request.method === 'PUT') return 'replace';
+  if (request.method !== 'POST' || request.headers['x-ms-documentdb-isquery'] !== undefined) return undefined;
+  return request.headers['x-ms-cosmos-is-batch-request'] !== undefined ? 'batch' : 'create';
+}
+
+/** Loses the answer of every other write of each kind (the first, the third, …): retries then get through. */
+function everyOtherWrite(kindOf: (request: StorageRequest) => string | undefined, mode: StorageFault) {
+  const seen = new Map<string, number>();
+  const faults = new Map<string, number>();
+  return {
+    faults,
+    decide(request: StorageRequest): StorageFault {
+      const kind = kindOf(request);
+      if (kind === undefined) return 'pass';
+      const n = (seen.get(kind) ?? 0) + 1;
+      seen.set(kind, n);
+      if (n % 2 === 0) return 'pass';
+      faults.set(kind, (faults.get(kind) ?? 0) + 1);
+      return mode;
+    },
+  };
+}
+
+describe('a lost answer from storage never makes a session unreadable', () => {
+  let emulators: { azurite: Azurite; cosmos: CosmosEmulator } | undefined;
+  let expected: unknown[] = [];
+  beforeAll(async () => {
+    const [a, c] = await Promise.all([startAzurite(), startCosmos()]);
+    emulators = { azurite: a, cosmos: c };
+    const sqlite = sqliteStore({ path: ':memory:' });
+    expected = await writeEveryKind(sqlite, retryFaults);
+    await sqlite.close();
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([emulators?.azurite.stop(), emulators?.cosmos.stop()]);
+  }, 60_000);
+
+  it.each(['drop-after', '503-after'] as const)('Blob Storage, %s on every kind of write: reads equal SQLite\'s', async (mode) => {
+    const { azurite } = emulators!;
+    const plan = everyOtherWrite(blobWriteKind, mode);
+    const proxy = await startStorageProxy({
+      upstream: `http://127.0.0.1:${azurite.port}`,
+      decide: plan.decide,
+      busyBody: { type: 'application/xml', text: '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>injected</Message></Error>' },
+    });
+    try {
+      const connectionString = azurite.connectionString.replace(`127.0.0.1:${azurite.port}`, proxy.url.slice('http://'.length));
+      const store = await blobStore({ connectionString, container: `lost-${mode}`, pipeline: { retryOptions: { retryDelayInMs: 1, maxRetryDelayInMs: 5 } } });
+      expect(await writeEveryKind(store, retryFaults)).toEqual(expected);
+      expect([...plan.faults.keys()].sort()).toEqual(['binding', 'payload', 'payload-delete', 'state']);
+      // Nor is anything left behind: every payload blob is one the state names.
+      const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(`lost-${mode}`);
+      const payloads: string[] = [];
+      let state = '';
+      for await (const blob of container.listBlobsFlat({ prefix: 'sessions/' })) {
+        if (blob.name.includes('/payloads/')) payloads.push(blob.name.split('/').at(-1)!);
+        else state = (await container.getBlobClient(blob.name).downloadToBuffer()).toString('utf8');
+      }
+      expect(payloads.sort()).toEqual([...state.matchAll(/"ref":"([^"]+)"/g)].map((m) => m[1]!).sort());
+      expect(payloads.length).toBeGreaterThan(0);
+      await store.close();
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
+
+  it.each(['drop-after', '503-after'] as const)('Cosmos DB, %s on every kind of write: reads equal SQLite\'s', async (mode) => {
+    const { cosmos } = emulators!;
+    const plan = everyOtherWrite(cosmosWriteKind, mode);
+    const proxy = await startStorageProxy({ upstream: cosmos.endpoint, tls: { cert: cosmos.cert, key: cosmos.certKey }, decide: plan.decide });
+    const client = new CosmosClient({
+      endpoint: `${proxy.url}/`,
+      key: cosmos.key,
+      agent: cosmos.agent(),
+      // The emulator names its own address as the account's endpoint: stay on the proxy.
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
+    try {
+      const store = await cosmosStore({ client, database: `lost-${mode}` });
+      expect(await writeEveryKind(store, retryFaults)).toEqual(expected);
+      expect([...plan.faults.keys()].sort()).toEqual(['batch', 'create', 'delete']);
+      // Nor is anything left behind: every piece belongs to a value a document names, and no old epoch stays.
+      const direct = new CosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key, agent: cosmos.agent() });
+      const docs = (
+        await direct.database(`lost-${mode}`).container('sessions').items.query<{ kind: string; epoch?: number; ref?: string; big?: { ref: string; n: number } }>('SELECT * FROM c WHERE c.sessionId = "every-kind"', { partitionKey: 'every-kind' }).fetchAll()
+      ).resources;
+      direct.dispose();
+      const named = docs.filter((d) => d.big).map((d) => d.big!);
+      const pieces = docs.filter((d) => d.kind === 'piece');
+      expect(pieces.length).toBe(named.reduce((n, b) => n + b.n, 0));
+      for (const piece of pieces) expect(named.some((b) => b.ref === piece.ref)).toBe(true);
+      expect(new Set(docs.filter((d) => d.epoch !== undefined).map((d) => d.epoch))).toEqual(new Set([1]));
+      await store.close();
+    } finally {
+      client.dispose();
+      await proxy.close();
+    }
+  }, 120_000);
 });

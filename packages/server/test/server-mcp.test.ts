@@ -222,21 +222,12 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     await bobs.write('secret', 'plan', 'bob only', { agent: 'bob' });
     await bobs.flush();
 
-    // The session belongs to bob: alice's initialize is refused. (Should sessions come to be keyed by user and
-    // session id, the same name would open alice's own, empty session: the checks after the refusal hold either way.)
-    const attempt = await mcpClient(base, alice, 'bobs-notes').then(
-      (opened) => opened,
-      (error: unknown) => error,
-    );
-    if (attempt instanceof Error) {
-      expect(attempt).toBeInstanceOf(StreamableHTTPError);
-      expect((attempt as StreamableHTTPError).code).toBe(403);
-      expect(attempt.message).toContain('another user');
-    } else {
-      const { client } = attempt as Awaited<ReturnType<typeof mcpClient>>;
-      expect((await client.listResources()).resources).toEqual([]);
-      await client.callTool({ name: 'scratchpad_write', arguments: { pad: 'secret', section: 'plan', content: 'alice was here' } });
-    }
+    // Sessions are keyed by user and id: the same name opens alice's own session, which holds nothing of bob's, and
+    // what she writes there stays hers.
+    const alices = await mcpClient(base, alice, 'bobs-notes');
+    expect((await alices.client.listResources()).resources).toEqual([]);
+    await expect(alices.client.readResource({ uri: 'scratchpad://secret/plan' })).rejects.toMatchObject({ code: -32002 });
+    await alices.client.callTool({ name: 'scratchpad_write', arguments: { pad: 'secret', section: 'plan', content: 'alice was here' } });
 
     // Bob's own MCP session; alice holding its id gets 404, as for a session that does not exist.
     const bobsMcp = await mcpClient(base, bob, 'bobs-notes');
@@ -248,9 +239,12 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     expect(stolen.status).toBe(404);
     expect(await stolen.text()).not.toContain('bob only');
 
-    // And bob's text is as he left it.
+    // And bob's text is as he left it, for his MCP session and his browser.
     const read = await bobsMcp.client.readResource({ uri: 'scratchpad://secret/plan' });
     expect(read.contents[0]).toMatchObject({ text: 'bob only', _meta: { updatedBy: 'bob' } });
+    await bobs.flush();
+    expect(bobs.read('secret', 'plan')).toBe('bob only');
+    expect((await alices.client.readResource({ uri: 'scratchpad://secret/plan' })).contents[0]).toMatchObject({ text: 'alice was here' });
   });
 
   it('pages resources/list with nextCursor, and answers an invalid cursor with a JSON-RPC error', async () => {
@@ -339,6 +333,16 @@ describe('MCP over Streamable HTTP at /mcp', () => {
     const device = await browser(second.base, alice, 'last-words');
     await device.flush();
     expect(device.read('p', 's')).toBe('written just before shutdown');
+  });
+
+  it('takes MCP requests from the same per-user rate limit as sync requests', async () => {
+    const server = createServer({ store: sqliteStore({ path: ':memory:' }), auth: hmacAuth(SECRET), mcp: true, rateLimit: { requestsPerSecond: 0.001, burst: 1 }, log: () => undefined });
+    cleanups.push(() => server.close());
+    const request = () => server.fetch(new Request('http://pads.test/mcp', { method: 'POST', headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' }, body: '{}' }));
+    expect((await request()).status).toBe(400); // not an initialize, but through the limit
+    const limited = await request();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses options that make no sense when the server is created', () => {

@@ -16,7 +16,7 @@ import { createSqlStore } from '../rules/apply.js';
 import { entryFromRow } from '../rules/tx.js';
 import { groupPrunable, onlyChangedSession, sectionRow, type ClientRow, type EntryMeta, type PrunableSection, type SeqEntry, type SessionRow, type StoreTx } from '../rules/tx.js';
 import type { ServerLimits, ServerStore } from '../types.js';
-import { InFlight, WriteConflict, hashKey, jsonBytes, nonce, optimisticRunner, splitText, type OptimisticTx, type RetryPolicy } from './common.js';
+import { DanglingReference, InFlight, SessionLocks, WriteConflict, compareNames, hashKey, isTransient, jsonBytes, nonce, optimisticRunner, retryTransient, splitText, type OptimisticTx, type RetryPolicy } from './common.js';
 import { PayloadCache } from './payload-cache.js';
 
 /**
@@ -50,6 +50,13 @@ export interface CosmosStoreOptions {
   readonly limits?: Partial<ServerLimits>;
   /** Retries of a commit lost to another writer of the same session (412 on the session document). */
   readonly retry?: RetryPolicy;
+  /**
+   * Retention (`prune`) also deletes pieces that no document refers to and that are older than this (left by a crash
+   * between writing a value and its batch, or by a batch whose outcome stayed unknown), and the documents of epochs
+   * before a session's deletion that its cleanup did not get to. It must exceed the longest a push can take.
+   * Default 1 hour.
+   */
+  readonly orphanGraceMs?: number;
 }
 
 /**
@@ -102,10 +109,10 @@ export async function cosmosStore(options: CosmosStoreOptions): Promise<ServerSt
     if (paths.length !== 1 || paths[0] !== '/sessionId') {
       throw new Error(`Container ${container.id} is partitioned by ${JSON.stringify(paths)}; this store needs a container partitioned by /sessionId.`);
     }
-    const ctx: CosmosContext = { container, cache: new PayloadCache() };
+    const ctx: CosmosContext = { container, cache: new PayloadCache(), locks: new SessionLocks() };
     const inFlight = new InFlight('Cosmos DB');
     const run = optimisticRunner((mode) => new CosmosTx(ctx, mode), options.retry ?? {}, inFlight);
-    return createSqlStore(
+    const store = createSqlStore(
       'azure-cosmos',
       run,
       limits,
@@ -119,6 +126,16 @@ export async function cosmosStore(options: CosmosStoreOptions): Promise<ServerSt
       // A transactional batch holds at most 100 operations and 2 MB: one op's effects always fit, a whole push may not.
       { transactionPerOp: true },
     );
+    const graceMs = options.orphanGraceMs ?? 3_600_000;
+    return {
+      ...store,
+      // The sweep runs with retention because both are the periodic housekeeping an operator turns on together.
+      async prune(pruneOptions) {
+        const report = await store.prune(pruneOptions);
+        await inFlight.run(() => sweepOrphans(ctx, Date.now() - graceMs));
+        return report;
+      },
+    };
   } catch (error) {
     if (own) client.dispose();
     throw error;
@@ -128,6 +145,7 @@ export async function cosmosStore(options: CosmosStoreOptions): Promise<ServerSt
 interface CosmosContext {
   readonly container: Container;
   readonly cache: PayloadCache;
+  readonly locks: SessionLocks;
 }
 
 /** A text value stored as pieces (`k.<ref>.<i>`, i < n) instead of inline. */
@@ -152,6 +170,8 @@ interface SessionDoc extends Doc {
   createdAt: number;
   /** Receive time of the oldest history entry kept, or earlier: retention visits sessions with this below its cutoff. */
   historyFrom: number | null;
+  /** The transaction attempt that committed last: how a lost answer is told from a lost race. */
+  attempt?: string;
 }
 
 interface ClientDoc extends Doc {
@@ -261,11 +281,18 @@ class CosmosTx implements StoreTx, OptimisticTx {
   /** Point-read documents by id, with their ETags; pending writes show through. */
   private readonly seen = new Map<string, Stored>();
   private readonly pending = new Map<string, Pending>();
-  /** Pieces written by this attempt, deleted again if its batch definitely failed. */
-  private readonly written: { sessionId: string; id: string }[] = [];
+  /** Large values written as pieces by this attempt, deleted again when no committed document refers to them. */
+  private readonly written: { sessionId: string; big: BigRef }[] = [];
   /** Large values that the commit makes unreferenced: deleted after it. */
   private readonly garbage: { sessionId: string; big: BigRef }[] = [];
-  private outcome: 'none' | 'failed' | 'unknown' | 'committed' = 'none';
+  /**
+   * 'lost': the first batch did not commit with this attempt's session document, which has moved on: it never
+   * applied, or applied and was replaced since by writers that kept or deleted what it named. 'unknown': no answer
+   * and the session unchanged: it may still apply.
+   */
+  private outcome: 'none' | 'lost' | 'unknown' | 'committed' = 'none';
+  private readonly attemptId = nonce();
+  private release: (() => void) | undefined;
   /** Every batch of the commit went through: only then are the values it made unreferenced really unreferenced. */
   private complete = false;
   private current: string | undefined;
@@ -335,8 +362,14 @@ class CosmosTx implements StoreTx, OptimisticTx {
         { name: '@s', value: sessionId },
         { name: '@r', value: big.ref },
       ]);
-      // Deleted after a later commit stopped referring to it: what this transaction read is stale, so run it again.
-      if (pieces.length !== big.n) throw new WriteConflict(`value ${big.ref} has ${pieces.length} of ${big.n} pieces`);
+      if (pieces.length !== big.n) {
+        // Deleted after a later commit stopped referring to it: what this transaction read is stale, so run it again.
+        // But if the session is still as read, a committed document names a value that is gone: no retry can help.
+        const now = await this.container.item('session', sessionId).read<SessionDoc>();
+        const etag = now.resource ? now.etag : undefined;
+        if (etag === this.sessions.get(sessionId)?.etag) throw new DanglingReference(`value ${big.ref} has ${pieces.length} of ${big.n} pieces`);
+        throw new WriteConflict(`value ${big.ref} has ${pieces.length} of ${big.n} pieces`);
+      }
       return pieces
         .sort((a, b) => a.i - b.i)
         .map((p) => p.data)
@@ -367,8 +400,10 @@ class CosmosTx implements StoreTx, OptimisticTx {
     return entryFromRow(sessionId, { pad: doc.pad, section: doc.section, patch: await this.text(sessionId, doc.patch, doc.big) });
   }
 
-  async session(sessionId: string): Promise<SessionRow | undefined> {
-    // No lock: the batch that commits replaces this document with If-Match on the ETag read here.
+  async session(sessionId: string, lock = false): Promise<SessionRow | undefined> {
+    // Writers of this process queue per session (so they never race each other); other instances are caught by the
+    // batch that commits, which replaces this document with If-Match on the ETag read here.
+    if (lock && this.mode === 'write' && !this.release) this.release = await this.ctx.locks.acquire(sessionId);
     const doc = (await this.state(sessionId)).doc;
     return doc && { sessionId, userId: doc.userId, nextSeq: doc.nextSeq, prunedSeq: doc.prunedSeq };
   }
@@ -427,9 +462,10 @@ class CosmosTx implements StoreTx, OptimisticTx {
     const partition = bindingPartition(row.clientId);
     const binding: BindingDoc = { id: 'binding', sessionId: partition, kind: 'binding', clientId: row.clientId, userId: row.userId, boundSession: row.sessionId };
     try {
-      await this.container.items.create(binding);
+      await retryTransient(() => this.container.items.create(binding), statusOf);
       return true;
     } catch (error) {
+      // Someone's binding, or this one, created by a try whose answer was lost: either way the stored one decides.
       if (statusOf(error) !== 409) throw error;
       const { resource } = await this.container.item('binding', partition).read<BindingDoc>();
       return resource !== undefined && resource.userId === row.userId && resource.boundSession === row.sessionId;
@@ -453,7 +489,7 @@ class CosmosTx implements StoreTx, OptimisticTx {
       { name: '@s', value: sessionId },
       { name: '@e', value: epoch },
     ]);
-    docs.sort((a, b) => (a.pad < b.pad ? -1 : a.pad > b.pad ? 1 : a.section < b.section ? -1 : a.section > b.section ? 1 : 0));
+    docs.sort((a, b) => compareNames(a.pad, b.pad) || compareNames(a.section, b.section));
     return Promise.all(docs.map((d) => this.sectionRecord(sessionId, d)));
   }
 
@@ -669,43 +705,69 @@ class CosmosTx implements StoreTx, OptimisticTx {
     }
     await this.spill(sessionId, doc.epoch, writes);
 
+    doc.attempt = this.attemptId;
     // The session document leads, so that a lost race fails the batch at its first operation.
     const guard: OperationInput =
       state.stored && state.etag
         ? { operationType: BulkOperationType.Replace, id: 'session', resourceBody: { ...doc }, ifMatch: state.etag, partitionKey: sessionId }
         : { operationType: BulkOperationType.Create, resourceBody: { ...doc }, partitionKey: sessionId };
     const batches = packBatches([guard, ...writes], deletes);
-    this.outcome = 'unknown';
-    await this.runBatch(sessionId, batches[0]!, true);
+    await this.runFirstBatch(sessionId, state, batches[0]!);
     this.outcome = 'committed';
     // Only retention and deletion write more than one batch holds: anchors first, then the history below them.
     // Each later batch is safe on its own, and a crash between them leaves extra history, which the next pass drops.
-    for (const batch of batches.slice(1)) await this.runBatch(sessionId, batch, false);
+    for (const batch of batches.slice(1)) await this.runBatch(sessionId, batch);
     this.complete = true;
   }
 
-  private async runBatch(sessionId: string, operations: OperationInput[], first: boolean): Promise<void> {
-    const response = await this.container.items.batch(operations, sessionId);
+  /** The batch that commits. Its outcome is settled by the session document, whatever answer (or none) came back. */
+  private async runFirstBatch(sessionId: string, state: SessionState, operations: OperationInput[]): Promise<void> {
+    for (let send = 1; ; send++) {
+      this.outcome = 'unknown';
+      let status: number | undefined;
+      let failure: unknown;
+      try {
+        const response = await this.container.items.batch(operations, sessionId);
+        const failed = response.result?.find((r) => r.statusCode >= 400 && r.statusCode !== 424);
+        if (!failed) return;
+        status = failed.statusCode;
+        failure = new Error(`A Cosmos DB transactional batch failed with ${status}.`);
+      } catch (error) {
+        status = statusOf(error);
+        failure = error;
+      }
+      // A 412 may follow a try that applied but whose answer was lost; a dropped connection or a 5xx may hide one.
+      const now = await retryTransient(() => this.container.item('session', sessionId).read<SessionDoc>(), statusOf);
+      if (now.resource?.attempt === this.attemptId) return;
+      if ((now.resource ? now.etag : undefined) !== state.etag || status === 429 || status === 404 || status === 409 || status === 412) {
+        this.outcome = 'lost';
+        throw new WriteConflict(`transactional batch answered ${status ?? 'nothing'}`);
+      }
+      if (!isTransient(status)) {
+        // A definite refusal: it did not apply, and cannot later.
+        this.outcome = 'lost';
+        throw failure;
+      }
+      // No answer and the session as read: not applied yet. Send it again (the If-Match lets at most one copy apply);
+      // after a few tries give up with the outcome unknown, deleting nothing.
+      if (send >= 4) throw failure;
+    }
+  }
+
+  private async runBatch(sessionId: string, operations: OperationInput[]): Promise<void> {
+    const response = await retryTransient(() => this.container.items.batch(operations, sessionId), statusOf);
     const failed = response.result?.find((r) => r.statusCode >= 400 && r.statusCode !== 424);
     if (!failed) return;
-    if (!first && failed.statusCode === 404) {
+    if (failed.statusCode === 404) {
       // A later batch of deletes raced another pass over the same history: finish one by one.
       for (const op of operations) if (op.operationType === BulkOperationType.Delete) await this.deleteIfExists(sessionId, op.id);
       return;
     }
-    if (first && [404, 409, 412, 429].includes(failed.statusCode)) {
-      this.outcome = 'failed';
-      throw new WriteConflict(`transactional batch answered ${failed.statusCode}`);
-    }
     throw new Error(`A Cosmos DB transactional batch failed with ${failed.statusCode}.`);
   }
 
-  private async deleteIfExists(sessionId: string, id: string): Promise<void> {
-    try {
-      await this.container.item(id, sessionId).delete();
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-    }
+  private deleteIfExists(sessionId: string, id: string): Promise<void> {
+    return deleteDoc(this.container, sessionId, id);
   }
 
   /**
@@ -730,12 +792,17 @@ class CosmosTx implements StoreTx, OptimisticTx {
       const value = f.body[f.field]!;
       const ref = nonce();
       const pieces = splitPieces(value);
+      this.written.push({ sessionId, big: { ref, n: pieces.length } });
       for (let i = 0; i < pieces.length; i += 4) {
         await Promise.all(
           pieces.slice(i, i + 4).map(async (data, j) => {
             const piece: PieceDoc = { id: pieceId(ref, i + j), sessionId, kind: 'piece', epoch, ref, i: i + j, data };
-            this.written.push({ sessionId, id: piece.id });
-            await this.container.items.create(piece);
+            try {
+              await retryTransient(() => this.container.items.create(piece), statusOf);
+            } catch (error) {
+              // The id is random and new: if it exists, it is this create, applied on a try whose answer was lost.
+              if (statusOf(error) !== 409) throw error;
+            }
           }),
         );
       }
@@ -756,24 +823,88 @@ class CosmosTx implements StoreTx, OptimisticTx {
   }
 
   async cleanup(): Promise<void> {
-    if (this.outcome === 'none' || this.outcome === 'failed') {
-      // Nothing refers to this attempt's pieces. After an unknown outcome (a network error), something might.
-      await Promise.all(this.written.map((w) => this.deleteIfExists(w.sessionId, w.id)));
+    this.release?.();
+    this.release = undefined;
+    if (this.outcome === 'none') {
+      // The batch was never sent: nothing refers to this attempt's pieces.
+      for (const { sessionId, big } of this.written) await this.deleteValue(sessionId, big);
+      return;
+    }
+    if (this.outcome === 'lost') {
+      // It may have applied and been replaced by writers that kept some of its values: keep what documents name now.
+      for (const { sessionId, big } of this.written) {
+        if (!(await referencedValues(this.container, sessionId)).has(big.ref)) await this.deleteValue(sessionId, big);
+      }
       return;
     }
     if (this.outcome !== 'committed' || !this.complete) return;
-    for (const { sessionId, big } of this.garbage) {
-      for (let i = 0; i < big.n; i++) await this.deleteIfExists(sessionId, pieceId(big.ref, i));
-    }
+    for (const { sessionId, big } of this.garbage) await this.deleteValue(sessionId, big);
     for (const [sessionId, state] of this.sessions) {
       if (state.oldEpoch === undefined || !state.doc) continue;
-      const old = await this.query<{ id: string }>(sessionId, 'SELECT c.id FROM c WHERE c.sessionId = @s AND c.epoch <= @e', [
-        { name: '@s', value: sessionId },
-        { name: '@e', value: state.doc.epoch - 1 },
-      ]);
-      for (const { id } of old) await this.deleteIfExists(sessionId, id);
+      await deleteOldEpochs(this.container, sessionId, state.doc.epoch);
     }
   }
+
+  private async deleteValue(sessionId: string, big: BigRef): Promise<void> {
+    for (let i = 0; i < big.n; i++) await this.deleteIfExists(sessionId, pieceId(big.ref, i));
+  }
+}
+
+async function deleteDoc(container: Container, sessionId: string, id: string): Promise<void> {
+  try {
+    await retryTransient(() => container.item(id, sessionId).delete(), statusOf);
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+  }
+}
+
+/** The large values that documents of the session refer to. */
+async function referencedValues(container: Container, sessionId: string): Promise<Set<string>> {
+  const rows = await container.items
+    .query<{ big?: BigRef }>({ query: 'SELECT c.big FROM c WHERE c.sessionId = @s AND IS_DEFINED(c.big)', parameters: [{ name: '@s', value: sessionId }] }, { partitionKey: sessionId })
+    .fetchAll();
+  return new Set(rows.resources.flatMap((r) => (r.big ? [r.big.ref] : [])));
+}
+
+/** Everything of a deleted session's earlier epochs: sections, history, anchors and pieces, named or orphaned. */
+async function deleteOldEpochs(container: Container, sessionId: string, epoch: number): Promise<number> {
+  const old = await container.items
+    .query<{ id: string }>({ query: 'SELECT c.id FROM c WHERE c.sessionId = @s AND c.epoch < @e', parameters: [{ name: '@s', value: sessionId }, { name: '@e', value: epoch }] }, { partitionKey: sessionId })
+    .fetchAll();
+  for (const { id } of old.resources) await deleteDoc(container, sessionId, id);
+  return old.resources.length;
+}
+
+/**
+ * Deletes what no committed document can reach: the documents of epochs before a session's deletion (its cleanup
+ * may have been cut short) and pieces written at `cutoff` or before (to the second) that no document names. Safe without a lock: a document
+ * can only come to name a value that its own attempt wrote (younger than the cutoff) or that the document it
+ * replaced named.
+ */
+async function sweepOrphans(ctx: CosmosContext, cutoff: number): Promise<number> {
+  const { container } = ctx;
+  let deleted = 0;
+  const deletedSessions = await container.items
+    .query<{ sessionId: string; epoch: number }>({ query: 'SELECT c.sessionId, c.epoch FROM c WHERE c.kind = "session" AND c.epoch > 0', parameters: [] })
+    .fetchAll();
+  for (const { sessionId, epoch } of deletedSessions.resources) deleted += await deleteOldEpochs(container, sessionId, epoch);
+  const pieces = await container.items
+    .query<{ sessionId: string; id: string; ref: string }>({
+      query: 'SELECT c.sessionId, c.id, c.ref FROM c WHERE c.kind = "piece" AND c._ts <= @cut',
+      parameters: [{ name: '@cut', value: Math.floor(cutoff / 1000) }],
+    })
+    .fetchAll();
+  const bySession = new Map<string, { id: string; ref: string }[]>();
+  for (const p of pieces.resources) bySession.set(p.sessionId, [...(bySession.get(p.sessionId) ?? []), p]);
+  for (const [sessionId, list] of bySession) {
+    const named = await referencedValues(container, sessionId);
+    for (const p of list) {
+      if (named.has(p.ref)) continue;
+      await deleteDoc(container, sessionId, p.id);
+      deleted++;
+    }
+  }
+  return deleted;
 }
 
 /** Pieces of at most PIECE_UNITS code units, smaller where JSON escapes make a piece too many bytes for one item. */

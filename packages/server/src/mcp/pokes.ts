@@ -8,20 +8,24 @@ import type { DeleteSessionInput, PushInput, ServerStore } from '../types.js';
 export interface SessionPokes {
   /** The store to serve with: the same store, reporting the changes committed through it. */
   readonly store: ServerStore;
-  subscribe(sessionId: string, listener: () => void): () => void;
+  /** `listener` runs when `userId`'s session `sessionId` changed (or, from a feed that does not say whose, any user's). */
+  subscribe(userId: string, sessionId: string, listener: () => void): () => void;
   close(): void;
 }
 
 type Feed = { subscribe(listener: (change: { sessionId: string }) => void): () => void };
 
 export function sessionPokes(store: ServerStore): SessionPokes {
-  const listeners = new Map<string, Set<() => void>>();
-  const emit = (sessionId: string): void => {
-    for (const listener of [...(listeners.get(sessionId) ?? [])]) listener();
+  // By session id, then user: sessions are keyed by user and id, so alice's "default" is not bob's.
+  type Listener = { readonly userId: string; readonly run: () => void };
+  const listeners = new Map<string, Set<Listener>>();
+  const emit = (sessionId: string, userId?: string): void => {
+    for (const listener of [...(listeners.get(sessionId) ?? [])]) if (userId === undefined || listener.userId === userId) listener.run();
   };
-  const subscribe = (sessionId: string, listener: () => void): (() => void) => {
+  const subscribe = (userId: string, sessionId: string, run: () => void): (() => void) => {
     let set = listeners.get(sessionId);
     if (!set) listeners.set(sessionId, (set = new Set()));
+    const listener = { userId, run };
     set.add(listener);
     return () => {
       set.delete(listener);
@@ -44,14 +48,14 @@ export function sessionPokes(store: ServerStore): SessionPokes {
       if (key === 'push') {
         return async (input: PushInput) => {
           const response = await target.push(input);
-          if (response.results.some((r) => r.status === 'applied')) emit(input.sessionId);
+          if (response.results.some((r) => r.status === 'applied')) emit(input.sessionId, input.userId);
           return response;
         };
       }
       if (key === 'deleteSession') {
         return async (input: DeleteSessionInput) => {
           const response = await target.deleteSession(input);
-          emit(input.sessionId);
+          emit(input.sessionId, input.userId);
           return response;
         };
       }

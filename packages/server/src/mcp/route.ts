@@ -1,5 +1,6 @@
 import type { Authenticator } from '../auth.js';
 import type { ScratchpadApp } from '../app.js';
+import type { RateLimiter } from '../rate-limit.js';
 import type { ServerLimits } from '../types.js';
 import type { SessionPokes } from './pokes.js';
 
@@ -44,7 +45,10 @@ export const MCP_PEER = '@scratchpad-store/mcp';
  * Mounts `/mcp` on the app. The endpoint and `@scratchpad-store/mcp` load now, in the background, so that the first
  * client does not wait and a missing package is reported at start; requests wait for them.
  */
-export function mountMcp(app: ScratchpadApp, deps: McpEndpointOptions & { readonly auth: Authenticator }): { close(): Promise<void> } {
+export function mountMcp(
+  app: ScratchpadApp,
+  deps: McpEndpointOptions & { readonly auth: Authenticator; readonly rateLimiter?: RateLimiter },
+): { close(): Promise<void> } {
   checkOptions(deps.options);
   const loading: Promise<McpEndpoint | undefined> = import('./sessions.js')
     .then(({ createMcpEndpoint }) => createMcpEndpoint(deps))
@@ -60,6 +64,11 @@ export function mountMcp(app: ScratchpadApp, deps: McpEndpointOptions & { readon
     const userId = match ? await deps.auth(match[1]!) : undefined;
     if (userId === undefined) {
       return rpcError(401, header === undefined ? 'Send Authorization: Bearer <token>.' : 'The bearer token is not valid.', { 'WWW-Authenticate': 'Bearer' });
+    }
+    // The same per-user budget as the sync API: an MCP host is one more client of the user.
+    const waitMs = deps.rateLimiter?.take(userId) ?? 0;
+    if (waitMs > 0) {
+      return rpcError(429, 'Too many requests for this user. Retry after the number of seconds in Retry-After.', { 'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))) });
     }
     const endpoint = await loading;
     if (endpoint === undefined) return rpcError(503, `MCP is not available on this server (${MCP_PEER} is not installed).`);
@@ -94,7 +103,7 @@ export function isMissingPeer(error: unknown): boolean {
   );
 }
 
-function rpcError(status: 401 | 503, message: string, headers: Record<string, string> = {}): Response {
+function rpcError(status: 401 | 429 | 503, message: string, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }), {
     status,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },

@@ -27,7 +27,7 @@ export function createMcpEndpoint({ store, pokes, limits, options, log }: McpEnd
 
     async open({ request, owner: userId }): Promise<McpHttpScratchpad> {
       const sessionId = refusable(() => checkId(new URL(request.url).searchParams.get('session') ?? 'default', 'sessionId', limits));
-      // Ownership first, with the pull's own check: another user's session is refused before anything is set up.
+      // Access first, with the pull's own checks, so that a refusal comes before anything is set up.
       try {
         await store.pull({ userId, sessionId, since: undefined, clientId: undefined, limit: 1 });
       } catch (error) {
@@ -39,7 +39,7 @@ export function createMcpEndpoint({ store, pokes, limits, options, log }: McpEnd
         limits: { maxSectionBytes: limits.maxSectionBytes, maxNameLength: limits.maxNameLength },
       });
       const follower = follow(sp);
-      const unsubscribe = pokes.subscribe(sessionId, follower.poke);
+      const unsubscribe = pokes.subscribe(userId, sessionId, follower.poke);
       const release = async (): Promise<void> => {
         unsubscribe();
         follower.stop();
