@@ -47,6 +47,7 @@ const expected: Record<string, readonly string[]> = {
   'docs/sync-protocol.md › Try it in one process': ['phone reads: - buy milk\n- call Bob', 'laptop reads: - buy milk\n- call Bob', 'pending 0'],
   'docs/server.md › In code': ['{"ok":true,"store":"sqlite"}', '401 UNAUTHORIZED'],
   'docs/mcp.md › Embedding the server': ['my-host', '## todo'],
+  'docs/mcp.md › Remote hosts: MCP over HTTP': ['"scratchpad://notes","scratchpad://notes/todo"'],
   'docs/testing.md › Testing an agent': ['replayed 2 calls, all answers equal'],
 };
 

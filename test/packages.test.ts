@@ -39,10 +39,11 @@ describe('what each package depends on', () => {
     expect(root.bin).toBeUndefined();
   });
 
-  it('@scratchpad-store/server: the embedded SQLite and the HTTP stack; pg and the Azure SDKs optional peers', () => {
+  it('@scratchpad-store/server: the embedded SQLite and the HTTP stack; pg, the Azure SDKs and the MCP package optional peers', () => {
     const server = manifest(PACKAGES['@scratchpad-store/server']);
     expect(Object.keys(server.dependencies ?? {}).sort()).toEqual(['@hono/node-server', 'better-sqlite3', 'hono', 'node-diff3', 'scratchpad-store', 'zod']);
-    expect(Object.keys(server.peerDependencies ?? {}).sort()).toEqual(['@azure/cosmos', '@azure/storage-blob', 'pg']);
+    // @scratchpad-store/mcp (and with it the MCP SDK) only for MCP over HTTP at /mcp (--mcp, createServer({ mcp })).
+    expect(Object.keys(server.peerDependencies ?? {}).sort()).toEqual(['@azure/cosmos', '@azure/storage-blob', '@scratchpad-store/mcp', 'pg']);
     for (const peer of Object.keys(server.peerDependencies ?? {})) expect(server.peerDependenciesMeta?.[peer]).toEqual({ optional: true });
     expect(server.bin).toEqual({ 'scratchpad-store-server': 'dist/cli/index.js' });
     expect(Object.keys(server.exports ?? {})).toEqual(['.', './sqlite', './postgres', './azure-cosmos', './azure-blob', './package.json']);
@@ -167,7 +168,7 @@ describe('which folders may import which', () => {
     expect(broken).toEqual([]);
   });
 
-  it("the server package's root loads no store and no optional peer", () => {
+  it("the server package's root loads no store and no optional peer (the MCP package neither)", () => {
     const index = join(PACKAGES['@scratchpad-store/server'], 'src', 'index.ts');
     const seen = new Set<string>();
     const reached: string[] = [];
@@ -183,7 +184,7 @@ describe('which folders may import which', () => {
     visit(index);
     const stores = [...seen].map((f) => relative(PACKAGES['@scratchpad-store/server'], f)).filter((f) => /^src\/(sql|azure)\//.test(f));
     expect(stores).toEqual([]);
-    expect(reached.filter((s) => /^(pg|@azure\/|better-sqlite3)/.test(s))).toEqual([]);
+    expect(reached.filter((s) => /^(pg|@azure\/|better-sqlite3|@scratchpad-store\/mcp|@modelcontextprotocol\/)/.test(s))).toEqual([]);
   });
 });
 
@@ -336,6 +337,15 @@ describe('the packages as built, packed and installed', { timeout: 300_000 }, ()
       );
       expect(missing.code).toBe(2);
       expect(missing.stderr.trim().split('\n')).toEqual(['scratchpad-store-server: this store needs the package pg: install it next to @scratchpad-store/server (npm install pg)']);
+      const noMcp = await run('npx', ['--no-install', 'scratchpad-store-server', '--mcp', '--db', join(project, 'never.db'), '--secret', 'x'.repeat(32)], { cwd: project }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
+      );
+      expect(noMcp.code).toBe(2);
+      expect(noMcp.stderr.trim().split('\n')).toEqual([
+        'scratchpad-store-server: --mcp needs the package @scratchpad-store/mcp: install it next to @scratchpad-store/server (npm install @scratchpad-store/mcp)',
+      ]);
+      expect(existsSync(join(project, 'never.db'))).toBe(false);
 
       const port = await freePort();
       // The command itself, as npx would run it, so that SIGTERM reaches the server and not an npx in between.

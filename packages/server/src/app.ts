@@ -66,7 +66,9 @@ export function createApp(options: AppOptions): ScratchpadApp {
       cors({
         origin: typeof options.cors.origin === 'string' ? options.cors.origin : [...options.cors.origin],
         allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-        allowHeaders: ['Authorization', 'Content-Type'],
+        // The Mcp-* headers and Last-Event-ID are for browser-based MCP clients of /mcp.
+        allowHeaders: ['Authorization', 'Content-Type', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID'],
+        exposeHeaders: ['Mcp-Session-Id', 'WWW-Authenticate'],
         maxAge: options.cors.maxAge ?? 600,
       }),
     );

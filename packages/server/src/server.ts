@@ -4,6 +4,8 @@ import { createAdaptorServer } from '@hono/node-server';
 import { createApp, type CorsOptions, type ScratchpadApp } from './app.js';
 import type { Authenticator } from './auth.js';
 import { resolveServerLimits } from './limits.js';
+import { mountMcp, type ServerMcpOptions } from './mcp/route.js';
+import { sessionPokes } from './mcp/pokes.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import type { PruneReport, ServerLimits, ServerStore } from './types.js';
 
@@ -29,6 +31,11 @@ export interface ServerOptions {
   readonly log?: (message: string, error?: unknown) => void;
   /** How long `close()` waits for in-flight requests before cutting connections. Default 10 s. */
   readonly shutdownTimeoutMs?: number;
+  /**
+   * MCP over Streamable HTTP at `/mcp`, under the same auth (docs/mcp.md#remote-hosts-mcp-over-http): `true` or options. Needs the
+   * optional peer `@scratchpad-store/mcp`, which is loaded only then.
+   */
+  readonly mcp?: boolean | ServerMcpOptions;
 }
 
 export interface ListenInfo {
@@ -73,7 +80,12 @@ export function createServer(options: ServerOptions): ScratchpadServer {
     },
   };
   const rateLimiter = options.rateLimit ? createRateLimiter(options.rateLimit) : undefined;
-  const app = createApp({ store: options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, log, ...(rateLimiter ? { rateLimiter } : {}) });
+  // With MCP, the app serves through a store that reports its commits, so that MCP sessions pull them at once.
+  const pokes = options.mcp ? sessionPokes(options.store) : undefined;
+  const app = createApp({ store: pokes?.store ?? options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, log, ...(rateLimiter ? { rateLimiter } : {}) });
+  const mcp =
+    pokes &&
+    mountMcp(app, { store: pokes.store, pokes, auth: options.auth, limits, options: options.mcp === true ? {} : options.mcp || {}, log, ...(rateLimiter ? { rateLimiter } : {}) });
 
   let pruning: Promise<PruneReport | undefined> | undefined;
   const prune = (): Promise<PruneReport | undefined> => {
@@ -137,6 +149,9 @@ export function createServer(options: ServerOptions): ScratchpadServer {
         const listening = server;
         const timeoutMs = options.shutdownTimeoutMs ?? 10_000;
         const until = Date.now() + timeoutMs;
+        // MCP sessions hold streams open (in flight until they end) and may still push: ended first, and flushed
+        // while the store is open.
+        await mcp?.close();
         // Drain while still listening: requests already in flight finish, and requests that arrive meanwhile (on
         // kept-alive connections, or waiting in the accept backlog) get 503 with Retry-After and Connection: close
         // instead of a reset. The listener closes once nothing is in flight and no request has come for a moment.

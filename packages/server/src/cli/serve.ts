@@ -3,6 +3,7 @@ import { anyAuth, hmacAuth, tokenFileAuth, type Authenticator } from '../auth.js
 import { createServer } from '../server.js';
 import type { ServerLimits, ServerStore } from '../types.js';
 import { MissingPeerError, UsageError, duration, readSecret } from './args.js';
+import { MCP_PEER, isMissingPeer } from '../mcp/route.js';
 
 export const SERVE_HELP = `Usage: scratchpad-store-server [options]
        scratchpad-store-server token [--secret-file <file> | --secret <secret>] <userId>
@@ -36,6 +37,8 @@ Network:
   --port <n>               default 8787 (or PORT)
   --host <address>         default 127.0.0.1; 0.0.0.0 to listen on every interface
   --cors <origins>         comma-separated allowed origins, or '*'; off by default
+  --mcp                    also serve MCP over Streamable HTTP at /mcp (same tokens; ?session=<id>);
+                           needs the package @scratchpad-store/mcp
 
 Limits and retention:
   --max-body <bytes>       request body limit (default: 6 × section limit + 1 MiB)
@@ -82,6 +85,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       'rate-limit': { type: 'string' },
       'rate-burst': { type: 'string' },
       'accept-non-expiring-tokens': { type: 'boolean' },
+      mcp: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -116,6 +120,16 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   const rateLimit = values['rate-limit'] ? { requestsPerSecond: positive(values['rate-limit'], '--rate-limit'), ...(values['rate-burst'] ? { burst: positive(values['rate-burst'], '--rate-burst') } : {}) } : undefined;
   if (!rateLimit && values['rate-burst']) throw new UsageError('--rate-burst goes with --rate-limit.');
 
+  // Checked before anything opens, so that a missing package is one line and exit code 2, like a missing driver.
+  if (values.mcp) {
+    try {
+      await import('../mcp/sessions.js');
+    } catch (error) {
+      if (isMissingPeer(error)) throw new UsageError(`--mcp needs the package ${MCP_PEER}: install it next to @scratchpad-store/server (npm install ${MCP_PEER})`);
+      throw error;
+    }
+  }
+
   // Each store is loaded only when chosen: pg and the Azure SDKs are optional peers of this package.
   let store: ServerStore;
   let where: string;
@@ -142,7 +156,15 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     store = sqliteStore({ path: values.db ?? './scratchpad.db', limits });
     where = `sqlite ${values.db ?? './scratchpad.db'}`;
   }
-  const server = createServer({ store, auth, limits, ...(cors ? { cors } : {}), ...(retention ? { retention } : {}), ...(rateLimit ? { rateLimit } : {}) });
+  const server = createServer({
+    store,
+    auth,
+    limits,
+    ...(cors ? { cors } : {}),
+    ...(retention ? { retention } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+    ...(values.mcp ? { mcp: true } : {}),
+  });
   let info;
   try {
     info = await server.listen(port, host);
@@ -150,7 +172,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     await server.close();
     throw error;
   }
-  process.stdout.write(`scratchpad-store server listening on ${info.url} (${where})\n`);
+  process.stdout.write(`scratchpad-store server listening on ${info.url} (${where})${values.mcp ? `, MCP at ${info.url}/mcp` : ''}\n`);
   return { url: info.url, close: () => server.close() };
 }
 
