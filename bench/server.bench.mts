@@ -13,10 +13,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { signToken } from '../src/server/auth.js';
+import { signToken } from '../packages/server/src/auth.js';
 import type { SyncOp } from '../src/storage/types.js';
 import type { PushResponse } from '../src/core/protocol.js';
-import { freePort, startPostgres, type PostgresCluster } from '../test/helpers/postgres.js';
+import { freePort, startPostgres, type PostgresCluster } from '../packages/server/test/helpers/postgres.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +38,7 @@ writeFileSync(join(dir, 'secret'), SECRET);
 
 async function startServer(args: string[]): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/index.ts'), 'serve', '--port', String(port), '--secret-file', join(dir, 'secret'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'packages/server/src/cli/index.ts'), '--port', String(port), '--secret-file', join(dir, 'secret'), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

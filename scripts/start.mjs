@@ -32,7 +32,7 @@ const { values } = parseArgs({
     'no-sync': { type: 'boolean', default: false },
   },
 });
-const configFile = fileURLToPath(new URL('../demo/vite.config.ts', import.meta.url));
+const configFile = fileURLToPath(new URL('../vite.config.ts', import.meta.url));
 const requestedPort = values.port ?? process.env.PORT;
 const port = requestedPort === undefined ? 4173 : Number(requestedPort);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`not a port: ${requestedPort}`);
@@ -73,7 +73,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  */
 async function startServices() {
   if (values['no-sync']) return { stops: [], config: {} };
-  const { createServer, sqliteStore, tokenMapAuth } = await import('../src/server/index.ts');
+  const { createServer, tokenMapAuth } = await import('../packages/server/src/index.ts');
+  const { sqliteStore } = await import('../packages/server/src/sqlite.ts');
   const db = values.db ?? (values['out-dir'] ? join(values['out-dir'], '..', `${basenameOf(values['out-dir'])}-demo.db`) : fileURLToPath(new URL('../.scratchpad-demo/demo.db', import.meta.url)));
   mkdirSync(dirname(db), { recursive: true });
   // One demo user; a fresh token per run, so only pages served by this run can write.

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchpad, memoryStorage, type Scratchpad, type StorageAdapter } from '../src/index.js';
-import { hmacAuth, signToken } from '../src/server/auth.js';
-import { createServer, type ScratchpadServer } from '../src/server/server.js';
-import { sqliteStore } from '../src/server/sql/sqlite.js';
+import { hmacAuth, signToken } from '@scratchpad-store/server';
+import { createServer, type ScratchpadServer } from '@scratchpad-store/server';
+import { sqliteStore } from '@scratchpad-store/server/sqlite';
 import { httpSync } from '../src/sync/index.js';
-import { startFaultProxy } from './helpers/fault-proxy.js';
+import { startFaultProxy } from '../packages/server/test/helpers/fault-proxy.js';
 
 const SECRET = 'sync-client-test-secret-0123456789abcdef';
 const token = signToken('alice', SECRET);

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { hmacAuth, signToken } from '../../src/server/auth.js';
-import { createServer } from '../../src/server/server.js';
-import { sqliteStore } from '../../src/server/sql/sqlite.js';
+import { hmacAuth, signToken } from '@scratchpad-store/server';
+import { createServer } from '@scratchpad-store/server';
+import { sqliteStore } from '@scratchpad-store/server/sqlite';
 
 declare module 'vitest' {
   export interface ProvidedContext {

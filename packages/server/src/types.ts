@@ -1,0 +1,86 @@
+import type { PullResponse, PushResponse, ScratchpadLimits, SnapshotResponse, SyncOp } from 'scratchpad-store/protocol';
+
+/** Limits the server enforces. Every field has a default (see `resolveServerLimits`). */
+export interface ServerLimits extends ScratchpadLimits {
+  /** Bytes of one request body; larger bodies get 413. Default: room for one op at `maxSectionBytes` (6 × + 1 MiB). */
+  readonly maxBodyBytes: number;
+  /** Ops in one push; more get 413. Default 500. */
+  readonly maxOpsPerPush: number;
+  /** Entries in one pull page; `limit` above it is clamped. Default 1,000 (the default page is 500). */
+  readonly maxPullLimit: number;
+  /** Server history gets a full snapshot at most every this many versions, like the client's. Default 32. */
+  readonly checkpointEvery: number;
+}
+
+export interface PushInput {
+  /** The authenticated user. */
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly clientId: string;
+  readonly ops: readonly SyncOp[];
+  /** Server clock, for retention. Default Date.now(). */
+  readonly now?: number;
+}
+
+export interface PullInput {
+  readonly userId: string;
+  readonly sessionId: string;
+  /** The cursor of the previous pull; undefined or '' for the start. */
+  readonly since: string | undefined;
+  /** Reports this client's lastMutationId; it must belong to the same user and session. */
+  readonly clientId: string | undefined;
+  readonly limit: number;
+}
+
+export interface SnapshotInput {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly clientId: string | undefined;
+}
+
+export interface DeleteSessionInput {
+  readonly userId: string;
+  readonly sessionId: string;
+}
+
+export interface PruneOptions {
+  /** History entries the server received more than this many ms ago are dropped (each section keeps its current version). */
+  readonly maxAgeMs: number;
+  /** Server clock. Default Date.now(). */
+  readonly now?: number;
+}
+
+export interface PruneReport {
+  readonly sessions: number;
+  readonly sections: number;
+  readonly entriesDropped: number;
+}
+
+/**
+ * Where the sync server keeps sessions. Every method is one database transaction. Failures the client caused are
+ * thrown as `HttpError` (403 another user's session or client id, 409 a gap in mutation ids, 410 an expired cursor);
+ * anything else is a server fault.
+ *
+ * The reference stores (SQLite, PostgreSQL) share one schema and one implementation of the push rules
+ * (src/server/sql/apply.ts); another backend can implement this interface directly and run the shared test suite
+ * (test/helpers/store-suite.ts) to check that it behaves the same.
+ */
+export interface ServerStore {
+  /** 'sqlite', 'postgres', 'azure-cosmos' or 'azure-blob', for logs. */
+  readonly kind: string;
+  push(input: PushInput): Promise<PushResponse>;
+  pull(input: PullInput): Promise<PullResponse>;
+  snapshot(input: SnapshotInput): Promise<SnapshotResponse>;
+  /**
+   * Removes the session's sections, history and anchors (for `sp.deleteSession()`). The session stays owned by its
+   * user, and its clients keep their mutation ids, so that a client that goes on writing is not refused as a gap;
+   * pulls from cursors before the deletion get 410 and start again from a snapshot. False when there was no session.
+   */
+  deleteSession(input: DeleteSessionInput): Promise<boolean>;
+  /** Retention by age. Later versions stay rebuildable: a full snapshot is written at each section's first kept version. */
+  prune(options: PruneOptions): Promise<PruneReport>;
+  /** Resolves when the database answers; for /healthz. */
+  health(): Promise<void>;
+  /** Waits for running transactions, then closes the database. Further calls reject. */
+  close(): Promise<void>;
+}
