@@ -19,7 +19,8 @@ export type {
 export { ScratchpadError, isScratchpadError, type ScratchpadErrorCode } from './core/errors.js';
 export { planChange, historyEntryId, type ChangeInput, type ChangePlan, type LiveSection, type PlannedChange } from './core/change.js';
 export { appendSeparator } from './core/content.js';
-export { DEFAULT_CHECKPOINT_EVERY, rebuildFromChain, chainUpTo } from './core/history.js';
+export { DEFAULT_CHECKPOINT_EVERY } from './core/history.js';
+export { rebuildFromChain, chainUpTo } from './core/rebuild.js';
 export { countLines, splitLineTokens } from './core/lines.js';
 export { packEntry, unpackEntry, type PackedEntry } from './core/packed.js';
 export { DEFAULT_DIFF_LIMITS, applyPatch, tailOf, type ChangeShape, type DiffLimits } from './core/patch.js';

@@ -1,11 +1,11 @@
 import { createStore } from 'zustand/vanilla';
 import { applyEdit, isWriteMode } from './core/content.js';
 import { liveFromRecord, planIn, planWrite, type ChangeFields, type ChangePlan, type LiveSection, type PlanContext, type PlannedChange } from './core/change.js';
-import { ScratchpadError, isScratchpadError } from './core/errors.js';
+import { ScratchpadError, asStorageError, isScratchpadError } from './core/errors.js';
 import { compareNatural, numberLines, renderPad } from './core/format.js';
-import { DEFAULT_CHECKPOINT_EVERY, rebuildFromChain } from './core/history.js';
+import { DEFAULT_CHECKPOINT_EVERY } from './core/history.js';
 import { countLines } from './core/lines.js';
-import { computePatch, DEFAULT_DIFF_LIMITS, formatPatch } from './core/patch.js';
+import { DEFAULT_DIFF_LIMITS } from './core/patch.js';
 import type {
   BlameLine,
   DiffResult,
@@ -436,7 +436,8 @@ class ScratchpadImpl implements Scratchpad {
 
   async history(query: HistoryQuery = {}): Promise<HistoryEntry[]> {
     return this.guard(async () => {
-      const q = this.validateQuery(query);
+      const reads = await loadReads();
+      const q = reads.validateQuery(query, this.limits);
       await this.settled();
       return this.requireSession().readHistory(q);
     });
@@ -454,11 +455,9 @@ class ScratchpadImpl implements Scratchpad {
   /** `contentAt` without waiting for pending commits: for use inside work that holds the gate. */
   private async readVersion(pad: string, section: string, version: number): Promise<string> {
     const live = this.liveSection(pad, section);
-    if (!live || version > live.record.version) {
-      throw new ScratchpadError('NOT_FOUND', `'${pad}.${section}' has no version ${version}.`, { pad, section, version });
-    }
-    if (version === live.record.version) return live.record.content;
-    return rebuildFromChain(await this.requireSession().readChain(pad, section, version), version);
+    // The latest version is in memory: no need to load the read side for it.
+    if (live && version === live.record.version) return live.record.content;
+    return (await loadReads()).readVersion(this.requireSession(), live, pad, section, version);
   }
 
   async diff(pad: string, section: string, fromVersion: number, toVersion?: number): Promise<DiffResult> {
@@ -470,11 +469,8 @@ class ScratchpadImpl implements Scratchpad {
       const live = this.liveSection(names.pad, names.section);
       if (!live) throw notFound(names.pad, names.section);
       const to = toVersion ?? live.record.version;
-      const [oldText, newText] = await Promise.all([this.contentOrEmpty(names, fromVersion), this.contentOrEmpty(names, to)]);
-      const label = `${names.pad}/${names.section}`;
-      const { patch, stats } = computePatch(oldText, newText, { context: 3, oldName: label, newName: label });
-      const labelled = { ...patch, oldHeader: `version ${fromVersion}`, newHeader: `version ${to}` };
-      return { patch: labelled, text: formatPatch(labelled), stats };
+      const [oldText, newText, reads] = await Promise.all([this.contentOrEmpty(names, fromVersion), this.contentOrEmpty(names, to), loadReads()]);
+      return reads.diffResult(names.pad, names.section, fromVersion, to, oldText, newText);
     });
   }
 
@@ -571,27 +567,15 @@ class ScratchpadImpl implements Scratchpad {
 
   async exportJSON(): Promise<ScratchpadSnapshot> {
     return this.guard(async () => {
+      const reads = await loadReads();
       await this.settled();
-      const session = this.requireSession();
-      const [sections, history, snapshots] = await Promise.all([session.loadSections(), session.readHistory({}), session.readSnapshots()]);
-      return { format: 'scratchpad-store/v1', sessionId: this.sessionId, exportedAt: this.now(), sections, history, snapshots };
+      return reads.exportSnapshot(this.requireSession(), this.sessionId, this.now());
     });
   }
 
   async importJSON(snapshot: ScratchpadSnapshot): Promise<void> {
     return this.guard(async () => {
-      // Checked whole before anything changes: an import that fails leaves the session as it was.
-      const { checkSnapshot } = await import('./core/snapshot.js');
-      const data = await checkSnapshot(snapshot, this.sessionId, this.limits);
-      await this.settled();
-      const session = this.requireSession();
-      const previous = await session.loadSections();
-      if (previous.length > 0) {
-        throw new ScratchpadError('INVALID_ARGUMENT', 'importJSON needs an empty session: call deleteSession() first, or import into a new sessionId.');
-      }
-      await session.commit({ sections: data.sections.map((record) => ({ record, expectedVersion: 0 })), entries: data.history, snapshots: data.snapshots }).catch((error: unknown) => {
-        throw asStorageError(error, 'Could not import');
-      });
+      await (await loadReads()).importSnapshot(snapshot, this.sessionId, this.limits, () => this.settled(), () => this.requireSession());
       await this.reload();
     });
   }
@@ -654,24 +638,6 @@ class ScratchpadImpl implements Scratchpad {
     return { agent, expectedVersion };
   }
 
-  private validateQuery(query: HistoryQuery): HistoryQuery {
-    if (typeof query !== 'object' || query === null) throw new ScratchpadError('INVALID_ARGUMENT', 'The history query must be an object.');
-    if (query.pad !== undefined) validateName(query.pad, 'pad', this.limits);
-    if (query.section !== undefined) validateName(query.section, 'section', this.limits);
-    if (query.agent !== undefined) validateName(query.agent, 'agent', this.limits);
-    for (const key of ['since', 'until'] as const) {
-      const value = query[key];
-      if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
-        throw new ScratchpadError('INVALID_ARGUMENT', `history ${key} must be a timestamp in milliseconds, got ${describe(value)}.`);
-      }
-    }
-    if (query.limit !== undefined) validateInteger(query.limit, 'history limit', 1);
-    if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') {
-      throw new ScratchpadError('INVALID_ARGUMENT', `history order must be 'asc' or 'desc', got ${describe(query.order)}.`);
-    }
-    return query;
-  }
-
   private liveSection(pad: string, section: string): LiveSection | undefined {
     return this.live.get(pad)?.get(section);
   }
@@ -709,6 +675,13 @@ class ScratchpadImpl implements Scratchpad {
   }
 }
 
+let reads: Promise<typeof import('./storage/reads.js')> | undefined;
+
+/** The read side (src/storage/reads.ts), loaded on the first history query, old version, diff or export. */
+function loadReads(): Promise<typeof import('./storage/reads.js')> {
+  return (reads ??= import('./storage/reads.js'));
+}
+
 function toSection(record: SectionRecord): Section {
   return { content: record.content, version: record.version, updatedAt: record.updatedAt, updatedBy: record.updatedBy };
 }
@@ -731,9 +704,4 @@ function notFound(pad: string, section: string): ScratchpadError {
   return new ScratchpadError('NOT_FOUND', `There is no section '${pad}.${section}'.`, { pad, section });
 }
 
-/** Storage errors keep their code; anything else a storage throws means it is not usable right now. */
-function asStorageError(error: unknown, what: string): ScratchpadError {
-  if (error instanceof ScratchpadError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ScratchpadError('STORAGE_UNAVAILABLE', `${what}: ${message}`, {}, { cause: error });
-}
+

@@ -36,3 +36,10 @@ export class ScratchpadError extends Error {
 export function isScratchpadError(error: unknown, code?: ScratchpadErrorCode): error is ScratchpadError {
   return error instanceof ScratchpadError && (code === undefined || error.code === code);
 }
+
+/** Storage errors keep their code; anything else a storage throws means it is not usable right now. */
+export function asStorageError(error: unknown, what: string): ScratchpadError {
+  if (error instanceof ScratchpadError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ScratchpadError('STORAGE_UNAVAILABLE', `${what}: ${message}`, {}, { cause: error });
+}

@@ -1,5 +1,6 @@
 import { ScratchpadError } from './errors.js';
-import { chainUpTo, EMPTY_CHAIN, rebuildFromChain } from './history.js';
+import { EMPTY_CHAIN } from './history.js';
+import { chainUpTo, rebuildFromChain } from './rebuild.js';
 import type { HistoryEntry, HistoryOp, ScratchpadLimits, ScratchpadSnapshot, SectionRecord, SnapshotRecord } from './types.js';
 import { validateInteger, validateName, validateText } from './validate.js';
 

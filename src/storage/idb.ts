@@ -4,11 +4,9 @@
  */
 import { ScratchpadError } from '../core/errors.js';
 import type { SessionStorage, StorageAdapter } from './types.js';
-import { ChangeChannel } from './idb/channel.js';
-import { Connection } from './idb/connection.js';
-import { IdbSessionStorage } from './idb/session.js';
+import type { Connection } from './idb/connection.js';
 
-export { SCHEMA_VERSION } from './idb/schema.js';
+export { SCHEMA_VERSION } from './idb/version.js';
 
 export interface IndexedDbStorageOptions {
   /** Database name. Default 'scratchpad-store'. Every tab that uses the same name shares the data. */
@@ -40,13 +38,10 @@ export function indexedDbStorage(options: IndexedDbStorageOptions = {}): Storage
   const name = options.name ?? DEFAULT_DATABASE_NAME;
   const where = `indexeddb:${name}`;
   const channelName = options.channelName ?? `scratchpad-store:${name}`;
-  const connection = new Connection({
-    name,
-    where,
-    factory: options.indexedDB,
-    blockedTimeoutMs: options.blockedTimeoutMs ?? 5000,
-    durability: options.durability ?? 'default',
-  });
+  // The adapter's code (connection, schema and migrations, sessions, large-section bodies, the change channel) loads
+  // on the first `open`: every app opens right away, but its own first chunk no longer waits for this code.
+  let modules: Promise<typeof import('./idb/lazy.js')> | undefined;
+  let connection: Connection | undefined;
   let openSessions = 0;
 
   return {
@@ -56,20 +51,30 @@ export function indexedDbStorage(options: IndexedDbStorageOptions = {}): Storage
         throw new ScratchpadError('INVALID_ARGUMENT', `${where}: sessionId must be a string`, { storage: where });
       }
       openSessions++;
+      let code: typeof import('./idb/lazy.js');
+      let opened: Connection;
       try {
+        code = await (modules ??= import('./idb/lazy.js'));
+        opened = connection ??= new code.Connection({
+          name,
+          where,
+          factory: options.indexedDB,
+          blockedTimeoutMs: options.blockedTimeoutMs ?? 5000,
+          durability: options.durability ?? 'default',
+        });
         // Open now, so that a browser refusing IndexedDB shows up when the scratchpad starts, not at its first write.
-        await connection.get();
+        await opened.get();
       } catch (error) {
         release();
         throw error;
       }
-      return new IdbSessionStorage(sessionId, connection, new ChangeChannel(channelName), where, release);
+      return new code.IdbSessionStorage(sessionId, opened, new code.ChangeChannel(channelName), where, release);
     },
   };
 
   function release(): void {
     openSessions--;
     // Nobody left to use it: do not keep a connection that would hold up another tab's upgrade or delete.
-    if (openSessions === 0) connection.close();
+    if (openSessions === 0) connection?.close();
   }
 }

@@ -1,5 +1,5 @@
 import type { LiveSection } from '../core/change.js';
-import { rebuildFromChain } from '../core/history.js';
+import { rebuildFromChain } from '../core/rebuild.js';
 import type { RetentionPolicy } from '../core/types.js';
 import type { PruneRequest, SessionStorage } from './types.js';
 
