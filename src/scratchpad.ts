@@ -36,7 +36,9 @@ interface PendingCall {
   readonly intent: Intent;
   /** The plans of the last attempt: what the call resolves with once they are committed. */
   plans: ChangePlan[];
-  readonly resolve: (results: WriteResult[]) => void;
+  /** True for the calls that answer with their one result rather than the list. */
+  readonly one: boolean;
+  readonly resolve: (answer: WriteResult | WriteResult[]) => void;
   readonly reject: (error: unknown) => void;
   rebases: number;
 }
@@ -235,18 +237,25 @@ class ScratchpadImpl implements Scratchpad {
   // ---------------------------------------------------------------- changing
 
   write(pad: string, section: string, content: string, options: WriteOptions = {}): Promise<WriteResult> {
-    return this.callOne(() => {
-      const names = this.names(pad, section);
+    // Validated inline (not through `callOne`'s prepare closure): the most frequent call, kept to one closure.
+    let intent: Intent;
+    try {
+      this.assertOpen();
+      const padName = validateName(pad, 'pad', this.limits);
+      const sectionName = validateName(section, 'section', this.limits);
       const text = validateText(content, 'content');
       const mode = options.mode ?? 'replace';
       if (!isWriteMode(mode)) {
         throw new ScratchpadError('INVALID_ARGUMENT', `Unknown mode ${describe(mode)}: use 'replace', 'append' or 'prepend'.`);
       }
       const { agent, expectedVersion } = this.changeOptions(options);
-      return () => [
-        planWrite(this.context, { pad: names.pad, section: names.section, before: this.liveSection(names.pad, names.section), text, mode, agent, timestamp: this.now(), expectedVersion }),
+      intent = () => [
+        planWrite(this.context, { pad: padName, section: sectionName, before: this.liveSection(padName, sectionName), text, mode, agent, timestamp: this.now(), expectedVersion }),
       ];
-    });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.enqueue(intent, true) as Promise<WriteResult>;
   }
 
   edit(pad: string, section: string, edit: SectionEdit, options: ChangeOptions = {}): Promise<WriteResult> {
@@ -309,15 +318,15 @@ class ScratchpadImpl implements Scratchpad {
    * the intent is planned against current state, applied to the store at once, and queued for the next group commit.
    */
   private call(prepare: () => Intent): Promise<WriteResult[]> {
-    return this.run(prepare, (results) => results);
+    return this.run(prepare, false) as Promise<WriteResult[]>;
   }
 
   /** `call` for the calls that change one section and answer with one result. */
   private callOne(prepare: () => Intent): Promise<WriteResult> {
-    return this.run(prepare, first);
+    return this.run(prepare, true) as Promise<WriteResult>;
   }
 
-  private run<T>(prepare: () => Intent, answer: (results: WriteResult[]) => T): Promise<T> {
+  private run(prepare: () => Intent, one: boolean): Promise<WriteResult | WriteResult[]> {
     let intent: Intent;
     try {
       this.assertOpen();
@@ -325,9 +334,13 @@ class ScratchpadImpl implements Scratchpad {
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.enqueue(intent, one);
+  }
+
+  private enqueue(intent: Intent, one: boolean): Promise<WriteResult | WriteResult[]> {
     // Once ready, a call is planned and applied to the store synchronously, inside the caller's tick.
-    return new Promise<T>((resolve, reject) => {
-      const pending: PendingCall = { intent, plans: [], resolve: (results) => resolve(answer(results)), reject, rebases: 0 };
+    return new Promise<WriteResult | WriteResult[]>((resolve, reject) => {
+      const pending: PendingCall = { intent, plans: EMPTY_PLANS, one, resolve, reject, rebases: 0 };
       if (!this.gate) this.submit(pending);
       else this.waitForGate().then(() => this.submit(pending), reject);
     });
@@ -358,7 +371,7 @@ class ScratchpadImpl implements Scratchpad {
       if (outbox) outbox.push(this.sync!.opFor(change));
     }
     if (sections.length === 0) {
-      pending.resolve(results(plans));
+      pending.resolve(answer(pending));
       return;
     }
     const part: CommitPart = outbox ? { sections, entries, snapshots, outbox } : { sections, entries, snapshots };
@@ -390,7 +403,7 @@ class ScratchpadImpl implements Scratchpad {
         else if (live) this.durable.set(key, { pad: record.pad, section: record.section, live: liveFromRecord(record) });
       }
     }
-    for (const { meta } of parts) meta.resolve(results(meta.plans));
+    for (const { meta } of parts) meta.resolve(answer(meta));
     this.commitsSinceRetention += parts.length;
     if (this.retain && this.commitsSinceRetention >= 64) {
       this.commitsSinceRetention = 0;
@@ -665,13 +678,12 @@ class ScratchpadImpl implements Scratchpad {
   /** Pushes the sections changed since the last publish into the store in one immutable update. */
   private publish(): void {
     if (this.dirty.size === 0) return;
-    const changes = [...this.dirty.values()].map(({ pad, section, value }) => ({
-      pad,
-      section,
-      value: value && !value.record.deleted ? toSection(value.record) : undefined,
-    }));
+    const changes: { pad: string; section: string; value: Section | undefined }[] = [];
+    for (const { pad, section, value } of this.dirty.values()) {
+      changes.push({ pad, section, value: value && !value.record.deleted ? toSection(value.record) : undefined });
+    }
     this.dirty.clear();
-    this.store.setState((state) => ({ pads: setSections(state.pads, changes) }));
+    this.store.setState({ pads: setSections(this.store.getState().pads, changes) });
   }
 }
 
@@ -686,7 +698,12 @@ function toSection(record: SectionRecord): Section {
   return { content: record.content, version: record.version, updatedAt: record.updatedAt, updatedBy: record.updatedBy };
 }
 
-function results(plans: readonly ChangePlan[]): WriteResult[] {
+const EMPTY_PLANS: ChangePlan[] = [];
+
+/** What a call resolves with: its one result, or the list. */
+function answer(call: PendingCall): WriteResult | WriteResult[] {
+  const plans = call.plans;
+  if (call.one) return plans[0]!.result;
   const out: WriteResult[] = [];
   for (const plan of plans) out.push(plan.result);
   return out;

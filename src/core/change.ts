@@ -137,7 +137,9 @@ export function planWrite(context: PlanContext, fields: WriteFields): ChangePlan
     bytes = undefined;
     shape = UNKNOWN_SHAPE;
   }
-  return planIn(context, {
+  // The whole input in one literal (not through `planIn`, which would copy it once more): this runs on every write.
+  return planChange({
+    sessionId: context.sessionId,
     pad: fields.pad,
     section: fields.section,
     before,
@@ -149,6 +151,10 @@ export function planWrite(context: PlanContext, fields: WriteFields): ChangePlan
     timestamp: fields.timestamp,
     shape,
     expectedVersion: fields.expectedVersion,
+    limits: context.limits,
+    diffLimits: context.diffLimits,
+    checkpointEvery: context.checkpointEvery,
+    revertedTo: undefined,
     appended: mode === 'append' ? text : undefined,
   });
 }
@@ -207,7 +213,7 @@ export function planChange(input: ChangeInput): ChangePlan {
   const { patch, stats, size } = computePatch(previousContent, input.content, {
     shape: input.shape,
     limits: input.diffLimits,
-    ...(exists ? { oldLineCount: before.lineCount } : {}),
+    oldLineCount: exists ? before.lineCount : undefined,
   });
   const chain = before?.record.chain ?? EMPTY_CHAIN;
   const checkpoint = planCheckpoint({
@@ -221,17 +227,12 @@ export function planChange(input: ChangeInput): ChangePlan {
     isAppend: input.shape.kind === 'appended',
     checkpointEvery: input.checkpointEvery,
   });
-  const record: SectionRecord = {
-    pad,
-    section,
-    content: input.content,
-    version,
-    updatedAt: input.timestamp,
-    updatedBy: input.agent,
-    deleted: input.op === 'delete',
-    chain: checkpoint.chain,
-    ...(before?.record.synced === undefined ? {} : { synced: before.record.synced }),
-  };
+  const synced = before?.record.synced;
+  // Two literals rather than a conditional spread: a record without `synced` has no such key at all.
+  const record: SectionRecord =
+    synced === undefined
+      ? { pad, section, content: input.content, version, updatedAt: input.timestamp, updatedBy: input.agent, deleted: input.op === 'delete', chain: checkpoint.chain }
+      : { pad, section, content: input.content, version, updatedAt: input.timestamp, updatedBy: input.agent, deleted: input.op === 'delete', chain: checkpoint.chain, synced };
   const entry: HistoryEntry = {
     id: historyEntryId(pad, section, version),
     sessionId: input.sessionId,

@@ -66,15 +66,16 @@ export function computePatch(
   } = {},
 ): ComputedPatch {
   const context = options.context ?? 0;
-  const shape = options.shape ?? { kind: 'unknown' };
+  const shape = options.shape ?? UNKNOWN;
   const limits = options.limits ?? DEFAULT_DIFF_LIMITS;
-  const names = { oldFileName: options.oldName ?? '', newFileName: options.newName ?? '', oldHeader: undefined, newHeader: undefined };
+  const oldName = options.oldName ?? '';
+  const newName = options.newName ?? '';
 
   if (shape.kind === 'appended' && context === 0) {
     const prefixLines = shape.oldLineCount - (shape.oldTail === '' ? 0 : 1);
     const oldTokens = shape.oldTail === '' ? [] : [shape.oldTail];
     const hunks = buildHunks(diffMiddle(oldTokens, splitLineTokens(shape.oldTail + shape.added), limits), prefixLines + 1, prefixLines + 1, 0);
-    return { patch: { ...names, hunks }, ...measure(hunks) };
+    return measured(oldName, newName, hunks);
   }
 
   // The common prefix and suffix, cut at line starts: only the middle is ever diffed.
@@ -108,10 +109,13 @@ export function computePatch(
   }
 
   const hunks = buildHunks(segments, startLine, startLine, context);
-  return { patch: { ...names, hunks }, ...measure(hunks) };
+  return measured(oldName, newName, hunks);
 }
 
-function measure(hunks: readonly Hunk[]): { stats: DiffStats; size: number } {
+const UNKNOWN: ChangeShape = { kind: 'unknown' };
+
+/** The result as one literal (no spreads: this runs on every write). */
+function measured(oldFileName: string, newFileName: string, hunks: Hunk[]): ComputedPatch {
   let added = 0;
   let removed = 0;
   let size = 0;
@@ -123,7 +127,7 @@ function measure(hunks: readonly Hunk[]): { stats: DiffStats; size: number } {
       size += line.length + 1;
     }
   }
-  return { stats: { added, removed }, size };
+  return { patch: { oldFileName, newFileName, oldHeader: undefined, newHeader: undefined, hunks }, stats: { added, removed }, size };
 }
 
 /** The text after the last '\n': the part of a line that the next append continues or terminates. */
