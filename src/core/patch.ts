@@ -96,8 +96,13 @@ export function computePatch(
       ? options.oldLineCount - countLines(oldText, prefixEnd)
       : countLines(oldText, 0, prefixEnd);
 
-  const segments: Segment[] = [];
   let startLine = prefixLines + 1;
+  if (context === 0) {
+    // The most common write: one line replaced by one line. Its hunk is built directly, as buildHunks would build it.
+    const one = oneLineHunk(oldMiddle, newMiddle, startLine);
+    if (one) return measured(oldName, newName, [one]);
+  }
+  const segments: Segment[] = [];
   if (context > 0 && prefixEnd > 0) {
     const before = lastLines(oldText.slice(0, prefixEnd), context);
     segments.push({ type: ' ', tokens: before });
@@ -171,13 +176,26 @@ function lineStartAtOrBefore(text: string, index: number): number {
   return text.lastIndexOf('\n', index - 1) + 1;
 }
 
+/** The hunk of one whole line replaced by another (each a single line token), or undefined if that is not the change. */
+function oneLineHunk(oldLine: string, newLine: string, start: number): Hunk | undefined {
+  if (oldLine === '' || newLine === '') return undefined;
+  const oldNl = oldLine.indexOf('\n');
+  const newNl = newLine.indexOf('\n');
+  if ((oldNl !== -1 && oldNl !== oldLine.length - 1) || (newNl !== -1 && newNl !== newLine.length - 1)) return undefined;
+  const lines: string[] = [];
+  if (oldNl === -1) lines.push('-' + oldLine, NO_NEWLINE);
+  else lines.push('-' + oldLine.slice(0, -1));
+  if (newNl === -1) lines.push('+' + newLine, NO_NEWLINE);
+  else lines.push('+' + newLine.slice(0, -1));
+  return { oldStart: start, oldLines: 1, newStart: start, newLines: 1, lines };
+}
+
 /** Shrinks a common suffix until it starts a line in both texts. */
 function alignSuffix(oldText: string, newText: string, length: number): number {
   if (length === 0) return 0;
   const oldStart = oldText.length - length;
   const newStart = newText.length - length;
-  const startsLine = (text: string, at: number) => at === 0 || text.charCodeAt(at - 1) === 10;
-  if (startsLine(oldText, oldStart) && startsLine(newText, newStart)) return length;
+  if ((oldStart === 0 || oldText.charCodeAt(oldStart - 1) === 10) && (newStart === 0 || newText.charCodeAt(newStart - 1) === 10)) return length;
   // Inside the common suffix both texts agree, so the first '\n' there ends a line in both.
   const nl = oldText.indexOf('\n', oldStart);
   return nl === -1 ? 0 : oldText.length - (nl + 1);
