@@ -85,7 +85,8 @@ export function computePatch(
   else prefixEnd = commonPrefixLength(oldText, newText);
   prefixEnd = lineStartAtOrBefore(oldText, prefixEnd);
 
-  let suffixLength = shape.kind === 'prepended' ? oldText.length : shape.kind === 'appended' ? 0 : commonSuffixLength(oldText, newText, prefixEnd);
+  let suffixLength =
+    shape.kind === 'prepended' ? oldText.length : shape.kind === 'appended' ? 0 : (oneLineSuffix(oldText, newText, prefixEnd) ?? commonSuffixLength(oldText, newText, prefixEnd));
   suffixLength = Math.min(suffixLength, oldText.length - prefixEnd, newText.length - prefixEnd);
   suffixLength = alignSuffix(oldText, newText, suffixLength);
 
@@ -171,6 +172,25 @@ function commonSuffixLength(a: string, b: string, notBefore: number): number {
   return lo;
 }
 
+/**
+ * The suffix after the line at `lineStart` in each text, if that is all they have in common after it: one compare
+ * instead of a search for the most common change, one line replaced. The result is what the search and `alignSuffix`
+ * give: a longer common suffix would reach into the two lines, which differ (checked: the common prefix stops before
+ * two equal lines only when they are unterminated), so aligning it to a line start brings it back to the end of those lines. Undefined when the rests
+ * differ (then search).
+ */
+function oneLineSuffix(a: string, b: string, lineStart: number): number | undefined {
+  const aNl = a.indexOf('\n', lineStart);
+  const bNl = b.indexOf('\n', lineStart);
+  const aEnd = aNl === -1 ? a.length : aNl + 1;
+  const bEnd = bNl === -1 ? b.length : bNl + 1;
+  const rest = a.length - aEnd;
+  if (rest !== b.length - bEnd) return undefined;
+  // Equal lines happen only for an unterminated last line that both texts end with: the prefix stops before it.
+  if (aEnd - lineStart === bEnd - lineStart && a.slice(lineStart, aEnd) === b.slice(lineStart, bEnd)) return undefined;
+  return rest === 0 || a.slice(aEnd) === b.slice(bEnd) ? rest : undefined;
+}
+
 function lineStartAtOrBefore(text: string, index: number): number {
   if (index === 0 || text.charCodeAt(index - 1) === 10) return index;
   return text.lastIndexOf('\n', index - 1) + 1;
@@ -178,7 +198,7 @@ function lineStartAtOrBefore(text: string, index: number): number {
 
 /** The hunk of one whole line replaced by another (each a single line token), or undefined if that is not the change. */
 function oneLineHunk(oldLine: string, newLine: string, start: number): Hunk | undefined {
-  if (oldLine === '' || newLine === '') return undefined;
+  if (oldLine === '' || newLine === '' || oldLine === newLine) return undefined;
   const oldNl = oldLine.indexOf('\n');
   const newNl = newLine.indexOf('\n');
   if ((oldNl !== -1 && oldNl !== oldLine.length - 1) || (newNl !== -1 && newNl !== newLine.length - 1)) return undefined;
