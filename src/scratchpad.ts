@@ -45,6 +45,8 @@ interface PendingCall {
 
 const MAX_REBASES = 200;
 const DEFAULT_AGENT = 'user';
+/** What `changeOptions` answers for options without agent or expected version (most calls): one shared object. */
+const DEFAULT_CHANGE_OPTIONS = { agent: DEFAULT_AGENT, expectedVersion: undefined } as const;
 
 /**
  * Creates a scratchpad for one session. The store is updated synchronously by every change (a UI sees it at once);
@@ -643,6 +645,9 @@ class ScratchpadImpl implements Scratchpad {
   }
 
   private changeOptions(options: ChangeOptions | undefined): { agent: string; expectedVersion: number | undefined } {
+    if (options !== undefined && typeof options === 'object' && options !== null && options.agent === undefined && options.expectedVersion === undefined) {
+      return DEFAULT_CHANGE_OPTIONS;
+    }
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw new ScratchpadError('INVALID_ARGUMENT', `Options must be an object, got ${describe(options)}.`);
     }

@@ -14,6 +14,8 @@ export interface QueuedPart<Meta> {
   readonly meta: Meta;
 }
 
+const RESOLVED = Promise.resolve();
+
 /**
  * Group commit: every part added in the same tick (and all parts added while a commit is in flight) go to storage in
  * one batch, so a burst of writes costs one transaction. Batches commit strictly one after another, in order. On
@@ -51,7 +53,9 @@ export class GroupCommit<Meta> {
   private schedule(): void {
     if (this.scheduled || this.inFlight) return;
     this.scheduled = true;
-    queueMicrotask(this.runNow);
+    // A resolved promise's `then` rather than `queueMicrotask`: the same microtask queue and order, but Node wraps
+    // every `queueMicrotask` callback in an async resource, a measurable share of a small write.
+    void RESOLVED.then(this.runNow);
   }
 
   // Not an async function: with `then` a commit costs one promise (the storage's) instead of two, on every write.
