@@ -3,7 +3,7 @@ import { ScratchpadError } from './errors.js';
 import { countLines, knownLineCount, utf8Length } from './lines.js';
 import { headline, writeMessage } from './format.js';
 import { EMPTY_CHAIN, planCheckpoint } from './history.js';
-import { computePatch, tailOf, type ChangeShape, type DiffLimits } from './patch.js';
+import { commonPrefixLength, computePatch, tailOf, type ChangeShape, type DiffLimits } from './patch.js';
 import type { HistoryEntry, HistoryOp, ScratchpadLimits, SectionRecord, SnapshotRecord, WriteMode, WriteResult } from './types.js';
 
 /** A section as the scratchpad holds it in memory: the stored row plus figures that are costly to recount. */
@@ -201,7 +201,14 @@ export function planChange(input: ChangeInput): ChangePlan {
   const previousContent = exists ? before.record.content : '';
   const previousVersion = before?.record.version ?? 0;
 
-  if (exists && previousContent === input.content && input.op !== 'delete') {
+  // Texts of the same length (a line replaced by one as long) are compared by the prefix search that computePatch
+  // needs anyway, rather than compared once here and searched again there.
+  let prefixLength: number | undefined;
+  let same: boolean;
+  if (!exists || previousContent.length !== input.content.length) same = false;
+  else if (input.shape.kind === 'unknown') same = (prefixLength = commonPrefixLength(previousContent, input.content)) === previousContent.length;
+  else same = previousContent === input.content;
+  if (same && input.op !== 'delete') {
     const result = { pad, section, mode: input.mode, version: previousVersion, previousVersion, changed: false };
     return {
       result: { ...result, patch: emptyPatch(), stats: { added: 0, removed: 0 }, message: headline(result) },
@@ -214,6 +221,7 @@ export function planChange(input: ChangeInput): ChangePlan {
     shape: input.shape,
     limits: input.diffLimits,
     oldLineCount: exists ? before.lineCount : undefined,
+    prefixLength,
   });
   const chain = before?.record.chain ?? EMPTY_CHAIN;
   const checkpoint = planCheckpoint({

@@ -62,7 +62,9 @@ export function computePatch(
     oldName?: string;
     newName?: string;
     /** Lines of `oldText` if known: then only the shorter side of the change is scanned to number the hunks. */
-    oldLineCount?: number;
+    oldLineCount?: number | undefined;
+    /** `commonPrefixLength(oldText, newText)` if the caller has it already (an unknown shape only). */
+    prefixLength?: number | undefined;
   } = {},
 ): ComputedPatch {
   const context = options.context ?? 0;
@@ -82,7 +84,7 @@ export function computePatch(
   let prefixEnd: number;
   if (shape.kind === 'appended') prefixEnd = oldText.length;
   else if (shape.kind === 'prepended') prefixEnd = 0;
-  else prefixEnd = commonPrefixLength(oldText, newText);
+  else prefixEnd = options.prefixLength ?? commonPrefixLength(oldText, newText);
   prefixEnd = lineStartAtOrBefore(oldText, prefixEnd);
 
   let suffixLength =
@@ -145,7 +147,7 @@ export function tailOf(text: string): string {
 // long section costs about log2(length) native compares instead of a JavaScript loop over every character.
 const LINEAR_TAIL = 32;
 
-function commonPrefixLength(a: string, b: string): number {
+export function commonPrefixLength(a: string, b: string): number {
   // Invariant: a and b agree on [0, lo); they differ somewhere in [lo, hi) unless hi is the shorter length.
   let lo = 0;
   let hi = Math.min(a.length, b.length);
