@@ -23,5 +23,6 @@ export { DEFAULT_CHECKPOINT_EVERY } from './core/history.js';
 export { rebuildFromChain, chainUpTo } from './core/rebuild.js';
 export { countLines, splitLineTokens } from './core/lines.js';
 export { packEntry, unpackEntry, type PackedEntry } from './core/packed.js';
-export { DEFAULT_DIFF_LIMITS, applyPatch, tailOf, type ChangeShape, type DiffLimits } from './core/patch.js';
+export { DEFAULT_DIFF_LIMITS, tailOf, type ChangeShape, type DiffLimits } from './core/patch.js';
+export { applyPatch } from './core/patch-read.js';
 export { DEFAULT_LIMITS, MAX_TIMESTAMP, resolveLimits, validateInteger, validateName, validateText, validateTimestamp } from './core/validate.js';

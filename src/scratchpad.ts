@@ -494,16 +494,7 @@ class ScratchpadImpl implements Scratchpad {
       const names = this.names(pad, section);
       await this.settled();
       const live = this.existing(names.pad, names.section);
-      // Loaded on first use: most apps never blame, and it is not part of the up-front bundle.
-      const [entries, { blameFromHistory }] = await Promise.all([
-        this.requireSession().readEntries(names.pad, names.section, 1, live.record.version),
-        import('./core/blame.js'),
-      ]);
-      const head = entries[0];
-      if (!head || head.version === 1) return blameFromHistory(entries);
-      // History before `head` was dropped: its content is credited to `head` as a whole.
-      const content = await this.contentAt(names.pad, names.section, head.version);
-      return blameFromHistory(entries.slice(1), { content, entry: head });
+      return (await loadReads()).blameSection(this.requireSession(), names.pad, names.section, live.record.version, (version) => this.contentAt(names.pad, names.section, version));
     });
   }
 
@@ -518,13 +509,8 @@ class ScratchpadImpl implements Scratchpad {
       await this.settled();
       if (this.retain) await this.applyRetention();
       if (this.sync) {
-        await this.sync.sync().catch((error: unknown) => {
-          throw new ScratchpadError(
-            'STORAGE_UNAVAILABLE',
-            `Saved locally, but not synced: ${error instanceof Error ? error.message : String(error)}. The changes wait in the outbox and are pushed when the server is back.`,
-            { sync: true },
-            { cause: error },
-          );
+        await this.sync.sync().catch(async (error: unknown) => {
+          throw (await loadReads()).notSynced(error);
         });
       }
     });

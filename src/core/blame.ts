@@ -1,5 +1,6 @@
 import { splitLineTokens, stripTerminator } from './lines.js';
-import { applyPatchToTokens, NO_NEWLINE, spliceArray } from './patch.js';
+import { NO_NEWLINE } from './patch.js';
+import { applyPatchToTokens, spliceArray } from './patch-read.js';
 import type { BlameLine, HistoryEntry } from './types.js';
 
 // Its own module: only `blame()` needs it, and a scratchpad loads it on first use (it is not in the up-front bundle).

@@ -1,4 +1,3 @@
-import { patchSize } from './patch.js';
 import type { ChainState, SnapshotRecord } from './types.js';
 
 // Rebuilding old versions lives in rebuild.ts: only reads need it, and it stays out of the up-front bundle.
@@ -67,4 +66,3 @@ export function planCheckpoint(input: {
   return { chain: { anchorVersion: version, bytesSinceAnchor: 0, openPrefix: false }, snapshots };
 }
 
-export { patchSize };

@@ -1,4 +1,5 @@
-import { NO_NEWLINE, patchStats } from './patch.js';
+import { NO_NEWLINE } from './patch.js';
+import { patchStats } from './patch-read.js';
 import type { HistoryEntry, HistoryOp, StructuredPatch } from './types.js';
 import { historyEntryId } from './change.js';
 

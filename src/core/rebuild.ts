@@ -2,7 +2,7 @@
 // when it reads an old version (src/core/reads.ts), imports, retains or syncs.
 import { ScratchpadError } from './errors.js';
 import { splitLineTokens } from './lines.js';
-import { applyPatchToTokens } from './patch.js';
+import { applyPatchToTokens } from './patch-read.js';
 import type { ChainRead, HistoryEntry, SectionRecord, SnapshotRecord } from './types.js';
 
 /** Rebuilds the content of `version` from what `readChain` returned. */

@@ -1,12 +1,14 @@
 /**
- * The scratchpad's read side (history queries, rebuilding old versions, diffs, export and import), loaded on the first
- * call of one of those methods: they return promises anyway, and an app that only writes never downloads this code.
+ * The scratchpad's read side (history queries, rebuilding old versions, diffs, blame, export and import) and the
+ * failure report of `flush`, loaded on the first call of one of those methods: they return promises anyway, and an
+ * app that only writes never downloads this code.
  * Nothing here holds state: the scratchpad passes what each call needs.
  */
 import { ScratchpadError, asStorageError } from '../core/errors.js';
 import { rebuildFromChain } from '../core/rebuild.js';
-import { computePatch, formatPatch } from '../core/patch.js';
-import type { DiffResult, HistoryQuery, ScratchpadLimits, ScratchpadSnapshot } from '../core/types.js';
+import { computePatch } from '../core/patch.js';
+import { formatPatch } from '../core/patch-read.js';
+import type { BlameLine, DiffResult, HistoryQuery, ScratchpadLimits, ScratchpadSnapshot } from '../core/types.js';
 import { describe, validateInteger, validateName } from '../core/validate.js';
 import type { LiveSection } from '../core/change.js';
 import type { SessionStorage } from './types.js';
@@ -73,4 +75,30 @@ export async function importSnapshot(
   await session.commit({ sections: data.sections.map((record) => ({ record, expectedVersion: 0 })), entries: data.history, snapshots: data.snapshots }).catch((error: unknown) => {
     throw asStorageError(error, 'Could not import');
   });
+}
+
+/** Who wrote each line of the latest `version` (blame's own code, src/core/blame.ts, loads with it). */
+export async function blameSection(
+  session: SessionStorage,
+  pad: string,
+  section: string,
+  version: number,
+  contentAt: (version: number) => Promise<string>,
+): Promise<BlameLine[]> {
+  const [entries, { blameFromHistory }] = await Promise.all([session.readEntries(pad, section, 1, version), import('../core/blame.js')]);
+  const head = entries[0];
+  if (!head || head.version === 1) return blameFromHistory(entries);
+  // History before `head` was dropped: its content is credited to `head` as a whole.
+  const content = await contentAt(head.version);
+  return blameFromHistory(entries.slice(1), { content, entry: head });
+}
+
+/** The error of a `flush` whose changes are stored but could not be pushed. */
+export function notSynced(error: unknown): ScratchpadError {
+  return new ScratchpadError(
+    'STORAGE_UNAVAILABLE',
+    `Saved locally, but not synced: ${error instanceof Error ? error.message : String(error)}. The changes wait in the outbox and are pushed when the server is back.`,
+    { sync: true },
+    { cause: error },
+  );
 }

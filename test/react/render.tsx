@@ -37,9 +37,14 @@ export async function cleanup(): Promise<void> {
   for (const r of mounted.splice(0)) await r.unmount();
 }
 
-/** Loads the modules the library imports on first use (the default memory storage, blame). */
+/** Loads the modules the library imports on first use (the default memory storage, blame, the read side, the IndexedDB adapter). */
 export async function preloadLazyModules(): Promise<void> {
-  await Promise.all([import('../../src/storage/memory.js'), import('../../src/core/blame.js')]);
+  await Promise.all([
+    import('../../src/storage/memory.js'),
+    import('../../src/core/blame.js'),
+    import('../../src/storage/reads.js'),
+    import('../../src/storage/idb/lazy.js'),
+  ]);
 }
 
 /** Runs a change (a write, a click) inside act() and waits for the updates and loads it starts. */

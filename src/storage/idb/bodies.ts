@@ -14,7 +14,7 @@
  */
 import { ScratchpadError } from '../../core/errors.js';
 import { countLines, rememberLineCount, splitLineTokens } from '../../core/lines.js';
-import { applyPatchToTokens } from '../../core/patch.js';
+import { applyPatchToTokens } from '../../core/patch-read.js';
 import type { HistoryEntry, SectionRecord } from '../../core/types.js';
 
 /** Content of at most this many UTF-16 code units stays in the row. */

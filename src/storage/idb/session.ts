@@ -1,7 +1,7 @@
 import type { IDBPIndex, IDBPObjectStore, IDBPTransaction } from 'idb';
 import { ScratchpadError } from '../../core/errors.js';
 import type { HistoryEntry, HistoryQuery, SectionRecord, SnapshotRecord } from '../../core/types.js';
-import { patchSize } from '../../core/patch.js';
+import { patchSize } from '../../core/patch-read.js';
 import { compareEntries } from '../query.js';
 import type { ChainRead, CommitBatch, PruneRequest, SectionKey, SectionRewrite, SessionStorage, SyncOp } from '../types.js';
 import { INLINE_LIMIT, bodyKey, isBody, isHead, planLargeRow, replayHead, type SectionHead, type StoredBody, type StoredSectionValue } from './bodies.js';
