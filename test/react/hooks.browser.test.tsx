@@ -212,7 +212,8 @@ describe('useHistory and useBlame', () => {
       </ScratchpadProvider>,
     );
     expect(states[0]).toEqual({ loading: true, versions: [] });
-    expect(states.at(-1)).toEqual({ loading: false, versions: [1] });
+    // The first history query loads the library's read side (a module of its own): wait for it.
+    await expect.poll(() => states.at(-1)).toEqual({ loading: false, versions: [1] });
 
     await settle(() => sp.write('research', 'findings', 'two\n', { mode: 'append', agent: 'writer' }));
     expect(states.at(-1)).toEqual({ loading: false, versions: [2, 1] });
