@@ -12,10 +12,10 @@
  * push/pull/snapshot rules are the same for every store.
  */
 export { createServer, type ScratchpadServer, type ServerOptions, type ListenInfo, type RetentionOptions } from './server.js';
-export { createApp, type CorsOptions, type ScratchpadApp, type AppOptions } from './app.js';
+export { createApp, StreamRegistry, type CorsOptions, type ScratchpadApp, type AppOptions } from './app.js';
 export { tokenFileAuth, tokenMapAuth, hmacAuth, signToken, anyAuth, type Authenticator } from './auth.js';
 export { HttpError, type HttpStatus } from './errors.js';
 export { resolveServerLimits } from './limits.js';
-export type { ServerStore, ServerLimits, PushInput, PullInput, SnapshotInput, PruneOptions, PruneReport, DeleteSessionInput } from './types.js';
+export type { ServerStore, ServerLimits, PushInput, PullInput, SnapshotInput, PruneOptions, PruneReport, DeleteSessionInput, HeadInput, SessionHead, SessionChange, ChangeFeed } from './types.js';
 export { createSqlStore as createTxStore, type SqlStoreOptions as TxStoreOptions } from './rules/apply.js';
 export type { StoreTx, TransactionRunner, SessionRow, ClientRow, EntryMeta, SeqEntry, PrunableSection } from './rules/tx.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { createApp, type CorsOptions, type ScratchpadApp } from './app.js';
+import { createApp, StreamRegistry, type CorsOptions, type ScratchpadApp } from './app.js';
 import type { Authenticator } from './auth.js';
 import { resolveServerLimits } from './limits.js';
 import type { PruneReport, ServerLimits, ServerStore } from './types.js';
@@ -62,7 +62,8 @@ export function createServer(options: ServerOptions): ScratchpadServer {
       if (inFlight === 0) idle?.();
     },
   };
-  const app = createApp({ store: options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, log });
+  const streams = new StreamRegistry();
+  const app = createApp({ store: options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, log, streams });
 
   let pruning: Promise<PruneReport | undefined> | undefined;
   const prune = (): Promise<PruneReport | undefined> => {
@@ -126,6 +127,8 @@ export function createServer(options: ServerOptions): ScratchpadServer {
         const listening = server;
         const socketsClosed = listening ? new Promise<void>((resolve) => listening.close(() => resolve())) : Promise.resolve();
         listening?.closeIdleConnections();
+        // Event streams never finish on their own: end them, and their clients reconnect to another instance or poll.
+        streams.endAll();
         const deadline = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownTimeoutMs ?? 10_000).unref());
         if (inFlight > 0) await Promise.race([new Promise<void>((resolve) => (idle = resolve)), deadline]);
         // Keep-alive connections that served their last request would otherwise hold `close` open.

@@ -122,6 +122,8 @@ interface StateFile {
   userId: string;
   nextSeq: number;
   prunedSeq: number;
+  /** Bumped by deleteSessionData, so that clients learn of the reset (absent in files written before epochs: 0). */
+  epoch?: number;
   createdAt: number;
   clients: ClientRecord[];
   sections: SectionDoc[];
@@ -262,7 +264,7 @@ class BlobTx implements StoreTx, OptimisticTx {
   async session(sessionId: string): Promise<SessionRow | undefined> {
     // No lock: the compare-and-swap at commit fails if anyone else wrote the state blob since this read.
     const file = await this.file(sessionId);
-    return file && { sessionId, userId: file.userId, nextSeq: file.nextSeq, prunedSeq: file.prunedSeq };
+    return file && { sessionId, userId: file.userId, nextSeq: file.nextSeq, prunedSeq: file.prunedSeq, epoch: file.epoch ?? 0 };
   }
 
   async insertSession(row: SessionRow, now: number): Promise<void> {
@@ -410,6 +412,7 @@ class BlobTx implements StoreTx, OptimisticTx {
     file.sections = [];
     file.entries = [];
     file.anchors = [];
+    file.epoch = (file.epoch ?? 0) + 1;
   }
 
   async sessionsWithHistoryBefore(cutoff: number): Promise<string[]> {

@@ -370,7 +370,7 @@ class CosmosTx implements StoreTx, OptimisticTx {
   async session(sessionId: string): Promise<SessionRow | undefined> {
     // No lock: the batch that commits replaces this document with If-Match on the ETag read here.
     const doc = (await this.state(sessionId)).doc;
-    return doc && { sessionId, userId: doc.userId, nextSeq: doc.nextSeq, prunedSeq: doc.prunedSeq };
+    return doc && { sessionId, userId: doc.userId, nextSeq: doc.nextSeq, prunedSeq: doc.prunedSeq, epoch: doc.epoch };
   }
 
   async insertSession(row: SessionRow, now: number): Promise<void> {

@@ -4,13 +4,14 @@ import { entryFromRow, type EntryMeta, type EntryRow } from '../rules/tx.js';
 export { entryFromRow, type EntryRow };
 
 /** Bumped when the tables change; a store refuses a database written by a newer schema. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * One schema for SQLite and PostgreSQL. Only the integer type differs: BIGINT where values exceed 2^31 (times, seqs),
  * which SQLite's INTEGER already covers. Booleans are 0/1 integers in both, so rows convert the same way.
  *
- * - sp_sessions: owner and the per-session history sequence. Its row is the lock every writer of the session takes.
+ * - sp_sessions: owner, the per-session history sequence, the epoch (bumped by each delete) and the characters of
+ *   history it holds (for the quota). Its row is the lock every writer of the session takes.
  * - sp_sections: current row of each section (tombstones included), with the checkpoint chain state.
  * - sp_history: one row per version, keyed by (session, seq); (session, pad, section, version) is unique. The patch is
  *   the packed entry (src/core/packed.ts). client_id and mutation_id say which op made it, for `baseMutationId`.
@@ -26,7 +27,9 @@ export function schemaStatements(dialect: 'sqlite' | 'postgres'): string[] {
       user_id TEXT NOT NULL,
       next_seq ${big} NOT NULL,
       pruned_seq ${big} NOT NULL,
-      created_at ${big} NOT NULL
+      created_at ${big} NOT NULL,
+      epoch ${big} NOT NULL DEFAULT 0,
+      bytes ${big} NOT NULL DEFAULT 0
     )`,
     `CREATE TABLE IF NOT EXISTS sp_sections (
       session_id TEXT NOT NULL,
@@ -157,4 +160,28 @@ export function snapshotFromRow(pad: string, section: string, row: SnapshotRow):
   return row.content !== null
     ? { pad, section, version: row.version, content: row.content }
     : { pad, section, version: row.version, prefixLength: row.prefix_length ?? 0 };
+}
+
+/**
+ * Schema 1 to 2: the epoch and byte count of each session. A session's bytes start at 0 for data written before
+ * (the quota counts from the upgrade on). Idempotent: the columns are added only when missing.
+ */
+export function upgradeStatements(dialect: 'sqlite' | 'postgres', columns: ReadonlySet<string>): string[] {
+  const big = dialect === 'postgres' ? 'BIGINT' : 'INTEGER';
+  const out: string[] = [];
+  if (!columns.has('epoch')) out.push(`ALTER TABLE sp_sessions ADD COLUMN epoch ${big} NOT NULL DEFAULT 0`);
+  if (!columns.has('bytes')) out.push(`ALTER TABLE sp_sessions ADD COLUMN bytes ${big} NOT NULL DEFAULT 0`);
+  return out;
+}
+
+/** The seq of the last entry that keeps the running total of sizes within `maxBytes` (the first always counts). */
+export function lastWithin(sizes: readonly { seq: number; n: number }[], maxBytes: number): number | undefined {
+  let total = 0;
+  let last: number | undefined;
+  for (const { seq, n } of sizes) {
+    total += n;
+    if (last !== undefined && total > maxBytes) break;
+    last = seq;
+  }
+  return last;
 }

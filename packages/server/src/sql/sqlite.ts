@@ -6,6 +6,8 @@ import {
   SCHEMA_VERSION,
   entryFromRow,
   schemaStatements,
+  upgradeStatements,
+  lastWithin,
   sectionFromRow,
   sectionParams, entryParams, snapshotParams,
   snapshotFromRow,
@@ -99,8 +101,11 @@ export function sqliteStore(options: SqliteStoreOptions): ServerStore {
 function migrate(db: Database.Database): void {
   db.transaction(() => {
     for (const statement of schemaStatements('sqlite')) db.exec(statement);
+    const columns = db.prepare(`PRAGMA table_info(sp_sessions)`).all() as { name: string }[];
+    for (const statement of upgradeStatements('sqlite', new Set(columns.map((c) => c.name)))) db.exec(statement);
     const row = db.prepare(`SELECT value FROM sp_meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
     if (!row) db.prepare(`INSERT INTO sp_meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+    else if (Number(row.value) < SCHEMA_VERSION) db.prepare(`UPDATE sp_meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
     else if (Number(row.value) > SCHEMA_VERSION) {
       throw new Error(`The database has schema version ${row.value}; this server knows up to ${SCHEMA_VERSION}. Upgrade scratchpad-store.`);
     }
@@ -109,9 +114,17 @@ function migrate(db: Database.Database): void {
 
 function prepareStatements(db: Database.Database) {
   return {
-    session: db.prepare(`SELECT session_id, user_id, next_seq, pruned_seq FROM sp_sessions WHERE session_id = ?`),
+    session: db.prepare(`SELECT session_id, user_id, next_seq, pruned_seq, epoch, bytes FROM sp_sessions WHERE session_id = ?`),
     insertSession: db.prepare(`INSERT INTO sp_sessions (session_id, user_id, next_seq, pruned_seq, created_at) VALUES (?, ?, ?, ?, ?)`),
-    updateSession: db.prepare(`UPDATE sp_sessions SET next_seq = ?, pruned_seq = ? WHERE session_id = ?`),
+    updateSession: db.prepare(`UPDATE sp_sessions SET next_seq = ?, pruned_seq = ?, bytes = COALESCE(?, bytes) WHERE session_id = ?`),
+    resetSession: db.prepare(`UPDATE sp_sessions SET epoch = epoch + 1, bytes = 0 WHERE session_id = ?`),
+    userBytes: db.prepare(`SELECT COALESCE(SUM(bytes), 0) AS n FROM sp_sessions WHERE user_id = ?`),
+    entrySizes: db.prepare(`SELECT seq, length(patch) AS n FROM sp_history WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
+    entriesBetween: db.prepare(`SELECT seq, pad, section, patch FROM sp_history WHERE session_id = ? AND seq > ? AND seq <= ? ORDER BY seq`),
+    hasEntry: db.prepare(`SELECT 1 AS x FROM sp_history WHERE session_id = ? AND pad = ? AND section = ? AND version = ?`),
+    sectionKeysAfter: db.prepare(
+      `SELECT pad, section, length(content) AS chars FROM sp_sections WHERE session_id = ? AND (pad > ? OR (pad = ? AND section > ?)) ORDER BY pad, section LIMIT ?`,
+    ),
     client: db.prepare(`SELECT client_id, user_id, session_id, last_mutation_id FROM sp_clients WHERE client_id = ?`),
     putClient: db.prepare(
       `INSERT INTO sp_clients (client_id, user_id, session_id, last_mutation_id, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -152,7 +165,7 @@ function prepareStatements(db: Database.Database) {
     prunable: db.prepare(
       `SELECT pad, section, MIN(version) AS first_version, MAX(version) AS last_old FROM sp_history WHERE session_id = ? AND received_at < ? GROUP BY pad, section`,
     ),
-    droppable: db.prepare(`SELECT COUNT(*) AS n, MAX(seq) AS max_seq FROM sp_history WHERE session_id = ? AND pad = ? AND section = ? AND version < ?`),
+    droppable: db.prepare(`SELECT COUNT(*) AS n, MAX(seq) AS max_seq, COALESCE(SUM(length(patch)), 0) AS chars FROM sp_history WHERE session_id = ? AND pad = ? AND section = ? AND version < ?`),
     dropEntries: db.prepare(`DELETE FROM sp_history WHERE session_id = ? AND pad = ? AND section = ? AND version < ?`),
     dropSnapshots: db.prepare(`DELETE FROM sp_snapshots WHERE session_id = ? AND pad = ? AND section = ? AND version < ?`),
   };
@@ -165,6 +178,8 @@ interface SessionDbRow {
   user_id: string;
   next_seq: number;
   pruned_seq: number;
+  epoch: number;
+  bytes: number;
 }
 
 interface ClientDbRow {
@@ -179,13 +194,23 @@ function sqliteTx(s: Statements): StoreTx {
     async session(sessionId): Promise<SessionRow | undefined> {
       // The lock is the write transaction itself: BEGIN IMMEDIATE already excludes every other writer.
       const row = s.session.get(sessionId) as SessionDbRow | undefined;
-      return row && { sessionId: row.session_id, userId: row.user_id, nextSeq: row.next_seq, prunedSeq: row.pruned_seq };
+      return row && { sessionId: row.session_id, userId: row.user_id, nextSeq: row.next_seq, prunedSeq: row.pruned_seq, epoch: row.epoch, bytes: row.bytes };
+    },
+    async userBytes(userId) {
+      return (s.userBytes.get(userId) as { n: number }).n;
+    },
+    async hasEntry(sessionId, pad, section, version) {
+      return s.hasEntry.get(sessionId, pad, section, version) !== undefined;
+    },
+    async sectionKeysAfter(sessionId, after, limit) {
+      const pad = after?.pad ?? '';
+      return s.sectionKeysAfter.all(sessionId, pad, pad, after?.section ?? '', limit) as { pad: string; section: string; chars: number }[];
     },
     async insertSession(row, now) {
       s.insertSession.run(row.sessionId, row.userId, row.nextSeq, row.prunedSeq, now);
     },
-    async updateSession(sessionId, nextSeq, prunedSeq) {
-      s.updateSession.run(nextSeq, prunedSeq, sessionId);
+    async updateSession(sessionId, nextSeq, prunedSeq, bytes) {
+      s.updateSession.run(nextSeq, prunedSeq, bytes ?? null, sessionId);
     },
     async client(clientId): Promise<ClientRow | undefined> {
       const row = s.client.get(clientId) as ClientDbRow | undefined;
@@ -229,8 +254,15 @@ function sqliteTx(s: Statements): StoreTx {
       if (to < from) return [];
       return (s.entries.all(sessionId, pad, section, from, to) as EntryRow[]).map((row) => entryFromRow(sessionId, row));
     },
-    async entriesAfter(sessionId, after, limit) {
-      return (s.entriesAfter.all(sessionId, after, limit) as (EntryRow & { seq: number })[]).map((row) => ({ seq: row.seq, entry: entryFromRow(sessionId, row) }));
+    async entriesAfter(sessionId, after, limit, maxBytes) {
+      let found: (EntryRow & { seq: number })[];
+      if (maxBytes === undefined) found = s.entriesAfter.all(sessionId, after, limit) as (EntryRow & { seq: number })[];
+      else {
+        // Sizes first, then only the patches that fit: a page of large patches is never read whole.
+        const upTo = lastWithin(s.entrySizes.all(sessionId, after, limit) as { seq: number; n: number }[], maxBytes);
+        found = upTo === undefined ? [] : (s.entriesBetween.all(sessionId, after, upTo) as (EntryRow & { seq: number })[]);
+      }
+      return found.map((row) => ({ seq: row.seq, entry: entryFromRow(sessionId, row) }));
     },
     async minMutationAfter(sessionId, clientId, after) {
       const row = s.minMutationAfter.get(sessionId, clientId, after) as { m: number | null };
@@ -240,6 +272,7 @@ function sqliteTx(s: Statements): StoreTx {
       s.deleteSections.run(sessionId);
       s.deleteHistory.run(sessionId);
       s.deleteSnapshots.run(sessionId);
+      s.resetSession.run(sessionId);
     },
     async sessionsWithHistoryBefore(cutoff) {
       return (s.sessionsWithHistoryBefore.all(cutoff) as { session_id: string }[]).map((r) => r.session_id);
@@ -249,10 +282,10 @@ function sqliteTx(s: Statements): StoreTx {
       return rows.map((r) => ({ pad: r.pad, section: r.section, firstVersion: r.first_version, lastOldVersion: r.last_old }));
     },
     async dropHistory(sessionId, pad, section, version) {
-      const row = s.droppable.get(sessionId, pad, section, version) as { n: number; max_seq: number | null };
+      const row = s.droppable.get(sessionId, pad, section, version) as { n: number; max_seq: number | null; chars: number };
       s.dropEntries.run(sessionId, pad, section, version);
       s.dropSnapshots.run(sessionId, pad, section, version);
-      return { dropped: row.n, maxSeq: row.max_seq ?? 0 };
+      return { dropped: row.n, maxSeq: row.max_seq ?? 0, bytes: row.chars };
     },
   };
 }
