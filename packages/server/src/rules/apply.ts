@@ -501,14 +501,20 @@ async function readSnapshot(tx: StoreTx, input: SnapshotInput, limits: ServerLim
   let chars = 0;
   let more = false;
   if (tx.sectionKeysAfter) {
+    // Keys are cheap; rows are read one at a time until the budget is spent (the one that does not fit is read and
+    // left for the next page), so a page never holds more than the budget and one row.
     const keys = await tx.sectionKeysAfter(input.sessionId, after, SNAPSHOT_PAGE_ROWS + 1);
     for (const [i, key] of keys.entries()) {
-      if (i === SNAPSHOT_PAGE_ROWS || (taken.length > 0 && chars + key.chars > budget)) {
+      if (i === SNAPSHOT_PAGE_ROWS) {
         more = true;
         break;
       }
       const row = await tx.section(input.sessionId, key.pad, key.section);
       if (!row) continue;
+      if (taken.length > 0 && chars + row.content.length > budget) {
+        more = true;
+        break;
+      }
       taken.push(row);
       chars += row.content.length;
     }

@@ -125,10 +125,10 @@ export interface StoreTx {
   /** Whether the entry of this version is still there (optional; otherwise `entries` answers it). */
   hasEntry?(sessionId: string, pad: string, section: string, version: number): Promise<boolean>;
   /**
-   * Up to `limit` section keys after `after` in (pad, section) order, with their content's length, for paged
-   * snapshots (optional: without it a snapshot reads every row and pages in memory).
+   * Up to `limit` section keys after `after` in (pad, section) order, for paged snapshots, which then read the rows
+   * one at a time (optional: without it a snapshot reads every row and pages in memory).
    */
-  sectionKeysAfter?(sessionId: string, after: SectionKey | undefined, limit: number): Promise<(SectionKey & { chars: number })[]>;
+  sectionKeysAfter?(sessionId: string, after: SectionKey | undefined, limit: number): Promise<SectionKey[]>;
   /** The byte count of all of this user's sessions, for the per-user quota (optional: no per-user quota without it). */
   userBytes?(userId: string): Promise<number>;
   /** The lowest mutation id of this client among entries with seq > `after`. */

@@ -186,10 +186,16 @@ async function migrate(pool: pg.Pool): Promise<void> {
     // Instances starting together would race on CREATE TABLE IF NOT EXISTS (it is not atomic in PostgreSQL).
     await client.query(`SELECT pg_advisory_xact_lock(7325100815)`);
     for (const statement of schemaStatements('postgres')) await client.query(statement);
-    const { rows: columns } = await client.query<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'sp_sessions'`,
-    );
-    for (const statement of upgradeStatements('postgres', new Set(columns.map((c) => c.column_name)))) await client.query(statement);
+    const columns = async (table: string) =>
+      new Set(
+        (
+          await client.query<{ column_name: string }>(
+            `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`,
+            [table],
+          )
+        ).rows.map((c) => c.column_name),
+      );
+    for (const statement of upgradeStatements('postgres', await columns('sp_sessions'), await columns('sp_history'))) await client.query(statement);
     const { rows } = await client.query<{ value: string }>(`SELECT value FROM sp_meta WHERE key = 'schema_version'`);
     if (rows.length === 0) await client.query(`INSERT INTO sp_meta (key, value) VALUES ('schema_version', $1)`, [String(SCHEMA_VERSION)]);
     else if (Number(rows[0]!.value) < SCHEMA_VERSION) await client.query(`UPDATE sp_meta SET value = $1 WHERE key = 'schema_version'`, [String(SCHEMA_VERSION)]);
@@ -213,10 +219,10 @@ const Q = {
   updateSession: `UPDATE sp_sessions SET next_seq = $1, pruned_seq = $2, bytes = COALESCE($4::bigint, bytes) WHERE session_id = $3`,
   resetSession: `UPDATE sp_sessions SET epoch = epoch + 1, bytes = 0 WHERE session_id = $1`,
   userBytes: `SELECT COALESCE(SUM(bytes), 0) AS n FROM sp_sessions WHERE user_id = $1`,
-  entrySizes: `SELECT seq, length(patch) AS n FROM sp_history WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+  entrySizes: `SELECT seq, chars AS n FROM sp_history WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
   entriesBetween: `SELECT seq, pad, section, patch FROM sp_history WHERE session_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
   hasEntry: `SELECT 1 AS x FROM sp_history WHERE session_id = $1 AND pad = $2 AND section = $3 AND version = $4`,
-  sectionKeysAfter: `SELECT pad, section, length(content) AS chars FROM sp_sections
+  sectionKeysAfter: `SELECT pad, section FROM sp_sections
     WHERE session_id = $1 AND (pad > $2 OR (pad = $2 AND section > $3)) ORDER BY pad, section LIMIT $4`,
   client: `SELECT client_id, user_id, session_id, last_mutation_id FROM sp_clients WHERE client_id = $1`,
   putClient: `INSERT INTO sp_clients (client_id, user_id, session_id, last_mutation_id, updated_at) VALUES ($1, $2, $3, $4, $5)
@@ -230,8 +236,8 @@ const Q = {
     ON CONFLICT (session_id, pad, section) DO UPDATE SET version = excluded.version, content = excluded.content,
       updated_at = excluded.updated_at, updated_by = excluded.updated_by, deleted = excluded.deleted,
       anchor_version = excluded.anchor_version, chain_bytes = excluded.chain_bytes, open_prefix = excluded.open_prefix`,
-  insertEntry: `INSERT INTO sp_history (session_id, seq, pad, section, version, op, agent, timestamp, received_at, conflict, client_id, mutation_id, patch)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+  insertEntry: `INSERT INTO sp_history (session_id, seq, pad, section, version, op, agent, timestamp, received_at, conflict, client_id, mutation_id, patch, chars)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
   putSnapshot: `INSERT INTO sp_snapshots (session_id, pad, section, version, content, prefix_length) VALUES ($1, $2, $3, $4, $5, $6)
     ON CONFLICT (session_id, pad, section, version) DO UPDATE SET content = excluded.content, prefix_length = excluded.prefix_length`,
   versionOfMutation: `SELECT pad, section, version FROM sp_history WHERE session_id = $1 AND client_id = $2 AND mutation_id = $3`,
@@ -248,7 +254,7 @@ const Q = {
   sessionsWithHistoryBefore: `SELECT DISTINCT session_id FROM sp_history WHERE received_at < $1`,
   prunable: `SELECT pad, section, MIN(version) AS first_version, MAX(version) AS last_old FROM sp_history
     WHERE session_id = $1 AND received_at < $2 GROUP BY pad, section`,
-  droppable: `SELECT COUNT(*) AS n, MAX(seq) AS max_seq, COALESCE(SUM(length(patch)), 0) AS chars FROM sp_history WHERE session_id = $1 AND pad = $2 AND section = $3 AND version < $4`,
+  droppable: `SELECT COUNT(*) AS n, MAX(seq) AS max_seq, COALESCE(SUM(chars), 0) AS chars FROM sp_history WHERE session_id = $1 AND pad = $2 AND section = $3 AND version < $4`,
   dropEntries: `DELETE FROM sp_history WHERE session_id = $1 AND pad = $2 AND section = $3 AND version < $4`,
   dropSnapshots: `DELETE FROM sp_snapshots WHERE session_id = $1 AND pad = $2 AND section = $3 AND version < $4`,
 } as const;
@@ -277,7 +283,7 @@ function pgTx(client: pg.PoolClient): StoreTx {
       return (await one<{ x: number }>('hasEntry', [sessionId, pad, section, version])) !== undefined;
     },
     async sectionKeysAfter(sessionId, after, limit) {
-      return rows<{ pad: string; section: string; chars: number }>('sectionKeysAfter', [sessionId, after?.pad ?? '', after?.section ?? '', limit]);
+      return rows<{ pad: string; section: string }>('sectionKeysAfter', [sessionId, after?.pad ?? '', after?.section ?? '', limit]);
     },
     async insertSession(row, now) {
       await query('insertSession', [row.sessionId, row.userId, row.nextSeq, row.prunedSeq, now]);

@@ -59,6 +59,7 @@ export function schemaStatements(dialect: 'sqlite' | 'postgres'): string[] {
       client_id TEXT NOT NULL,
       mutation_id ${big} NOT NULL,
       patch TEXT NOT NULL,
+      chars ${big} NOT NULL DEFAULT 0,
       PRIMARY KEY (session_id, seq),
       UNIQUE (session_id, pad, section, version)
     )`,
@@ -128,6 +129,7 @@ export function sectionParams(sessionId: string, r: SectionRecord): (string | nu
 
 /** Parameters of the `insertEntry` statement, in column order (both stores share the statement's shape). */
 export function entryParams(sessionId: string, seq: number, entry: HistoryEntry, meta: EntryMeta): (string | number)[] {
+  const patch = JSON.stringify(packEntry(entry));
   return [
     sessionId,
     seq,
@@ -141,7 +143,9 @@ export function entryParams(sessionId: string, seq: number, entry: HistoryEntry,
     entry.conflict ? 1 : 0,
     meta.clientId,
     meta.mutationId,
-    JSON.stringify(packEntry(entry)),
+    patch,
+    // Kept beside the patch so that a pull sizes its page without reading the patches (length() would read them all).
+    patch.length,
   ];
 }
 
@@ -163,14 +167,19 @@ export function snapshotFromRow(pad: string, section: string, row: SnapshotRow):
 }
 
 /**
- * Schema 1 to 2: the epoch and byte count of each session. A session's bytes start at 0 for data written before
+ * Schema 1 to 2: the epoch and byte count of each session, the size of each history entry. A session's bytes start at 0 for data written before
  * (the quota counts from the upgrade on). Idempotent: the columns are added only when missing.
  */
-export function upgradeStatements(dialect: 'sqlite' | 'postgres', columns: ReadonlySet<string>): string[] {
+export function upgradeStatements(dialect: 'sqlite' | 'postgres', columns: ReadonlySet<string>, historyColumns: ReadonlySet<string>): string[] {
   const big = dialect === 'postgres' ? 'BIGINT' : 'INTEGER';
   const out: string[] = [];
+  // Entries written before count 0 towards a page: their pages are cut by count only.
+  if (!historyColumns.has('chars')) out.push(`ALTER TABLE sp_history ADD COLUMN chars ${big} NOT NULL DEFAULT 0`);
   if (!columns.has('epoch')) out.push(`ALTER TABLE sp_sessions ADD COLUMN epoch ${big} NOT NULL DEFAULT 0`);
   if (!columns.has('bytes')) out.push(`ALTER TABLE sp_sessions ADD COLUMN bytes ${big} NOT NULL DEFAULT 0`);
+  // Sizing a page reads this index only: the sizes sit after the patch in the row, and reading them from the table
+  // would walk every large patch's overflow pages.
+  out.push(`CREATE INDEX IF NOT EXISTS sp_history_sizes ON sp_history (session_id, seq, chars)`);
   return out;
 }
 

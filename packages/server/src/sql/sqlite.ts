@@ -101,8 +101,8 @@ export function sqliteStore(options: SqliteStoreOptions): ServerStore {
 function migrate(db: Database.Database): void {
   db.transaction(() => {
     for (const statement of schemaStatements('sqlite')) db.exec(statement);
-    const columns = db.prepare(`PRAGMA table_info(sp_sessions)`).all() as { name: string }[];
-    for (const statement of upgradeStatements('sqlite', new Set(columns.map((c) => c.name)))) db.exec(statement);
+    const columns = (table: string) => new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+    for (const statement of upgradeStatements('sqlite', columns('sp_sessions'), columns('sp_history'))) db.exec(statement);
     const row = db.prepare(`SELECT value FROM sp_meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
     if (!row) db.prepare(`INSERT INTO sp_meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
     else if (Number(row.value) < SCHEMA_VERSION) db.prepare(`UPDATE sp_meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
@@ -119,11 +119,11 @@ function prepareStatements(db: Database.Database) {
     updateSession: db.prepare(`UPDATE sp_sessions SET next_seq = ?, pruned_seq = ?, bytes = COALESCE(?, bytes) WHERE session_id = ?`),
     resetSession: db.prepare(`UPDATE sp_sessions SET epoch = epoch + 1, bytes = 0 WHERE session_id = ?`),
     userBytes: db.prepare(`SELECT COALESCE(SUM(bytes), 0) AS n FROM sp_sessions WHERE user_id = ?`),
-    entrySizes: db.prepare(`SELECT seq, length(patch) AS n FROM sp_history WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
+    entrySizes: db.prepare(`SELECT seq, chars AS n FROM sp_history WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
     entriesBetween: db.prepare(`SELECT seq, pad, section, patch FROM sp_history WHERE session_id = ? AND seq > ? AND seq <= ? ORDER BY seq`),
     hasEntry: db.prepare(`SELECT 1 AS x FROM sp_history WHERE session_id = ? AND pad = ? AND section = ? AND version = ?`),
     sectionKeysAfter: db.prepare(
-      `SELECT pad, section, length(content) AS chars FROM sp_sections WHERE session_id = ? AND (pad > ? OR (pad = ? AND section > ?)) ORDER BY pad, section LIMIT ?`,
+      `SELECT pad, section FROM sp_sections WHERE session_id = ? AND (pad > ? OR (pad = ? AND section > ?)) ORDER BY pad, section LIMIT ?`,
     ),
     client: db.prepare(`SELECT client_id, user_id, session_id, last_mutation_id FROM sp_clients WHERE client_id = ?`),
     putClient: db.prepare(
@@ -141,8 +141,8 @@ function prepareStatements(db: Database.Database) {
          anchor_version = excluded.anchor_version, chain_bytes = excluded.chain_bytes, open_prefix = excluded.open_prefix`,
     ),
     insertEntry: db.prepare(
-      `INSERT INTO sp_history (session_id, seq, pad, section, version, op, agent, timestamp, received_at, conflict, client_id, mutation_id, patch)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sp_history (session_id, seq, pad, section, version, op, agent, timestamp, received_at, conflict, client_id, mutation_id, patch, chars)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     putSnapshot: db.prepare(
       `INSERT INTO sp_snapshots (session_id, pad, section, version, content, prefix_length) VALUES (?, ?, ?, ?, ?, ?)
@@ -165,7 +165,7 @@ function prepareStatements(db: Database.Database) {
     prunable: db.prepare(
       `SELECT pad, section, MIN(version) AS first_version, MAX(version) AS last_old FROM sp_history WHERE session_id = ? AND received_at < ? GROUP BY pad, section`,
     ),
-    droppable: db.prepare(`SELECT COUNT(*) AS n, MAX(seq) AS max_seq, COALESCE(SUM(length(patch)), 0) AS chars FROM sp_history WHERE session_id = ? AND pad = ? AND section = ? AND version < ?`),
+    droppable: db.prepare(`SELECT COUNT(*) AS n, MAX(seq) AS max_seq, COALESCE(SUM(chars), 0) AS chars FROM sp_history WHERE session_id = ? AND pad = ? AND section = ? AND version < ?`),
     dropEntries: db.prepare(`DELETE FROM sp_history WHERE session_id = ? AND pad = ? AND section = ? AND version < ?`),
     dropSnapshots: db.prepare(`DELETE FROM sp_snapshots WHERE session_id = ? AND pad = ? AND section = ? AND version < ?`),
   };
@@ -204,7 +204,7 @@ function sqliteTx(s: Statements): StoreTx {
     },
     async sectionKeysAfter(sessionId, after, limit) {
       const pad = after?.pad ?? '';
-      return s.sectionKeysAfter.all(sessionId, pad, pad, after?.section ?? '', limit) as { pad: string; section: string; chars: number }[];
+      return s.sectionKeysAfter.all(sessionId, pad, pad, after?.section ?? '', limit) as { pad: string; section: string }[];
     },
     async insertSession(row, now) {
       s.insertSession.run(row.sessionId, row.userId, row.nextSeq, row.prunedSeq, now);
