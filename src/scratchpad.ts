@@ -28,7 +28,7 @@ import { GroupCommit, type QueuedPart } from './storage/group-commit.js';
 import { memoryStorage } from './storage/memory.js';
 import type { PruneRequest, SectionKey, SessionStorage, SyncOp } from './storage/types.js';
 import type { SyncEngine } from './sync/engine.js';
-import type { PullResponse } from './core/protocol.js';
+import type { PullResponse, SectionBase } from './core/protocol.js';
 import type { SyncAdapter, SyncStatus } from './sync/types.js';
 import { setSections, type ScratchpadState } from './store/state.js';
 import type { ChangeOptions, LinesOptions, Scratchpad, ScratchpadOptions, WriteOptions } from './types.js';
@@ -145,7 +145,7 @@ class ScratchpadImpl implements Scratchpad {
         clientId: this.clientId,
         session: () => session,
         applyPull: (response) => this.applyPull(response),
-        applySnapshot: (snapshot) => this.applyPull({ ...snapshot, entries: [], more: false }),
+        reset: () => this.resetFromServer(),
         acknowledged: (clientId, upTo) => {
           if (clientId === this.clientId) this.unacked = this.unacked.filter((op) => op.mutationId > upTo);
         },
@@ -455,6 +455,8 @@ class ScratchpadImpl implements Scratchpad {
       content: kind === 'append' ? change.appended! : kind === 'replace' ? record.content : '',
       baseVersion: change.before?.record.version ?? 0,
       ...(base ? { baseMutationId: base.mutationId } : {}),
+      // The server refuses an op of an older epoch (SESSION_RESET): a change made on deleted state never resurrects it.
+      ...(this.engine?.epoch !== undefined ? { epoch: this.engine.epoch } : {}),
       op: change.entry.op,
       agent: record.updatedBy,
       timestamp: record.updatedAt,
@@ -625,15 +627,19 @@ class ScratchpadImpl implements Scratchpad {
       // A scratchpad closed meanwhile no longer follows storage: leave adopting to the ones still open.
       if (this.closed) throw new ScratchpadError('CLOSED', 'Closed while syncing.');
       const session = this.requireSession();
+      // Ops of an older epoch wait only to be rejected by the server (SESSION_RESET): never replanned on new state.
       const pending = (await session.outbox.pending(Number.MAX_SAFE_INTEGER)).filter(
-        (op) => op.clientId !== this.clientId || op.mutationId > response.lastMutationId,
+        (op) =>
+          (op.clientId !== this.clientId || op.mutationId > response.lastMutationId) &&
+          (op.epoch === undefined || response.epoch === undefined || op.epoch === response.epoch),
       );
       for (const server of response.sections) {
         const entries = response.entries
           .filter((e) => e.pad === server.pad && e.section === server.section)
           .sort((a, b) => a.version - b.version);
         const mine = pending.filter((op) => op.pad === server.pad && op.section === server.section);
-        await this.adoptSection(session, server, entries, mine);
+        const base = response.bases?.find((b) => b.pad === server.pad && b.section === server.section);
+        await this.adoptSection(session, server, entries, mine, base);
       }
       this.publish();
     })();
@@ -649,7 +655,13 @@ class ScratchpadImpl implements Scratchpad {
     await run;
   }
 
-  private async adoptSection(session: SessionStorage, server: ServerRow, serverEntries: readonly HistoryEntry[], mine: readonly SyncOp[]): Promise<void> {
+  private async adoptSection(
+    session: SessionStorage,
+    server: ServerRow,
+    serverEntries: readonly HistoryEntry[],
+    mine: readonly SyncOp[],
+    serverBase?: SectionBase,
+  ): Promise<void> {
     const { pad, section } = server;
     const local = this.liveSection(pad, section);
     const storedVersion = local?.record.version ?? 0;
@@ -664,7 +676,15 @@ class ScratchpadImpl implements Scratchpad {
     // From the last version both sides agree on: the server's entries, then this device's pending ops on top.
     const from = Math.min(local?.record.synced ?? 0, server.version);
     const base = from === 0 ? '' : await this.readVersion(pad, section, from).catch(() => undefined);
-    const adoption = planAdoption({ sessionId: this.sessionId, server, entries: serverEntries, from, base, checkpointEvery: this.checkpointEvery });
+    const adoption = planAdoption({
+      sessionId: this.sessionId,
+      server,
+      entries: serverEntries,
+      from,
+      base,
+      checkpointEvery: this.checkpointEvery,
+      ...(serverBase ? { serverBase: { version: serverBase.version, content: serverBase.content } } : {}),
+    });
     const { entries, snapshots } = adoption;
     let live: LiveSection = liveFromRecord(adoption.record);
     for (const op of mine) {
@@ -713,7 +733,7 @@ class ScratchpadImpl implements Scratchpad {
         throw asStorageError(error, 'Could not delete the session');
       });
       if (this.syncAdapter) await this.deleteOnServer(this.syncAdapter);
-      this.live.clear();
+      this.dropAllLive();
       this.durable.clear();
       this.publish();
     });
@@ -722,15 +742,47 @@ class ScratchpadImpl implements Scratchpad {
   /** Deletes the session on the server too, then starts this session's pulls from the server's fresh state. */
   private async deleteOnServer(adapter: SyncAdapter): Promise<void> {
     try {
-      await adapter.deleteSession?.(this.sessionId);
-      // Without this, the next pull would start before the deletion and be refused as expired (410).
-      const fresh = await adapter.snapshot?.({ sessionId: this.sessionId, clientId: this.clientId });
-      if (fresh) await this.engine?.adoptCursor(fresh.cursor);
+      const deleted = await adapter.deleteSession?.(this.sessionId);
+      // Without this, the next pull would start before the deletion and be answered SESSION_RESET (410).
+      if (deleted) await this.engine?.adoptCursor(deleted.cursor, deleted.epoch);
+      else {
+        const fresh = await adapter.snapshot?.({ sessionId: this.sessionId, clientId: this.clientId });
+        if (fresh) await this.engine?.adoptCursor(fresh.cursor, fresh.epoch);
+      }
     } catch (error) {
       throw new ScratchpadError('STORAGE_UNAVAILABLE', `Deleted locally, but not on the sync server: ${error instanceof Error ? error.message : String(error)}`, {
         sync: true,
       });
     }
+  }
+
+  /**
+   * The session was deleted on the server (another device reset it): drop every section and its history here, in
+   * storage too, as a local deleteSession() would, but keep the outbox: its ops go to the server, which rejects them
+   * as SESSION_RESET, so mutation ids stay gap-free and nothing deleted comes back. Runs with no commit in flight.
+   */
+  private async resetFromServer(): Promise<void> {
+    if (this.closed) return;
+    const run = (async () => {
+      await this.committer.idle();
+      if (this.closed) throw new ScratchpadError('CLOSED', 'Closed while syncing.');
+      const session = this.requireSession();
+      const outbox = await session.outbox.pending(Number.MAX_SAFE_INTEGER);
+      await session.deleteSession();
+      if (outbox.length > 0) await session.commit({ sections: [], entries: [], snapshots: [], outbox });
+      this.dropAllLive();
+      this.durable.clear();
+      this.publish();
+    })();
+    const gated = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.gate = gated.finally(() => {
+      if (this.gate === gate) this.gate = undefined;
+    });
+    const gate = this.gate;
+    await run;
   }
 
   async exportJSON(): Promise<ScratchpadSnapshot> {
@@ -871,6 +923,11 @@ class ScratchpadImpl implements Scratchpad {
       if (sections.size === 0) this.live.delete(pad);
     }
     this.dirty.set(sectionKey(pad, section), { pad, section, value });
+  }
+
+  /** Forgets every section in memory, marking each for the next publish (clearing the map alone would not show). */
+  private dropAllLive(): void {
+    for (const [pad, sections] of [...this.live]) for (const section of [...sections.keys()]) this.setLive(pad, section, undefined);
   }
 
   private dirty = new Map<string, { pad: string; section: string; value: LiveSection | undefined }>();
