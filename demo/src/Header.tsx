@@ -54,6 +54,12 @@ export function Header({ workflow, onReset }: { workflow: WorkflowHandle; onRese
           <span className="demo-pill-label">Sync</span>
           {sync.state === 'idle' && sync.pending === 0 ? (syncUrl ? 'synced' : 'local only') : sync.state}
           {sync.pending > 0 ? <span className="demo-pill-detail">{sync.pending} pending</span> : null}
+          {syncUrl && sync.live ? <span className="demo-pill-detail">live</span> : null}
+          {sync.reset ? (
+            <span className="demo-pill-detail" data-testid="sync-reset" title={`Reset on another device at ${new Date(sync.reset.at).toLocaleTimeString()}: this copy was dropped`}>
+              reset elsewhere
+            </span>
+          ) : null}
         </span>
       </div>
       <div className="demo-actions">
