@@ -6,6 +6,8 @@
  * - a device that joins after a reset or a prune gets the history (five versions, blame, contentAt), not a bare row;
  * - live pokes: a device that never polls sees another device's write through the event stream.
  */
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { createScratchpad, memoryStorage, type Scratchpad, type StorageAdapter }
 import { createServer, hmacAuth, signToken, type ScratchpadServer } from '@scratchpad-store/server';
 import { sqliteStore } from '@scratchpad-store/server/sqlite';
 import { httpSync } from '../src/sync/index.js';
+import { indexedDbStorage } from '../src/storage/idb.js';
 
 const SECRET = 'sync-reset-test-secret-0123456789abcdef';
 const token = signToken('alice', SECRET);
@@ -146,6 +149,37 @@ describe('deletes and resets reach every device', () => {
     expect(reopened.syncStatus.reset).toBeDefined();
     a.close();
     reopened.close();
+  });
+});
+
+describe('deletes and resets reach IndexedDB too', () => {
+  it('B on IndexedDB (fake-indexeddb) drops its database contents on a reset made by A, and keeps them dropped after a reload', async () => {
+    const sessionId = nextSession();
+    const indexedDB = new IDBFactory();
+    const bStorage = () => indexedDbStorage({ name: `reset-${sessionId}`, indexedDB });
+    const a = device(sessionId);
+    const b = device(sessionId, bStorage());
+    await a.write('notes', 'todo', 'secret plan v1', { agent: 'alice' });
+    await a.write('notes', 'todo', 'secret plan v2', { agent: 'alice' });
+    await a.flush();
+    await b.flush();
+    expect(b.read('notes', 'todo')).toBe('secret plan v2');
+    await a.deleteSession();
+    await b.flush();
+    expect(b.pads()).toEqual([]);
+    b.close();
+    // A reload of B: nothing in its database, and nothing comes back from the server either.
+    expect(await stored(sessionId, bStorage())).toEqual({ pads: [], history: [] });
+    const reloaded = device(sessionId, bStorage());
+    await reloaded.flush();
+    expect(reloaded.pads()).toEqual([]);
+    await reloaded.write('notes', 'todo', 'new plan', { agent: 'bob' });
+    await reloaded.flush();
+    await a.flush();
+    expect(a.read('notes', 'todo')).toBe('new plan');
+    expect((await a.history({ pad: 'notes', section: 'todo' })).map((e) => e.version)).toEqual([1]);
+    a.close();
+    reloaded.close();
   });
 });
 
