@@ -147,7 +147,7 @@ describe.each([
       ]);
       expect(snapTwo).toEqual(snapOne);
       // seqs 1..total without gaps: the cursor of the whole history is the count of its entries.
-      expect(snapOne.cursor).toBe(String(total));
+      expect(snapOne.cursor).toBe(`0.${total}`);
       expect(new Set(entriesOne.map((e) => e.id)).size).toBe(total);
 
       const log = snapOne.sections.find((s) => s.section === 'log')!.content.split('\n');
@@ -192,7 +192,7 @@ describe.each([
       const pulled = await pullEverything(proxies[1]!.url, 'shared', 70);
       expect(pulled).toHaveLength(2 * perClient);
       const snapshot = await one.server.store.snapshot({ userId: 'alice', sessionId: 'shared', clientId: 'client-0' });
-      expect(snapshot).toMatchObject({ lastMutationId: perClient, cursor: String(2 * perClient) });
+      expect(snapshot).toMatchObject({ lastMutationId: perClient, cursor: `0.${2 * perClient}` });
       const lines = snapshot.sections.find((s) => s.section === 'log')!.content.split('\n');
       expect(lines).toHaveLength(2 * perClient * 0.9);
       expect(new Set(lines).size).toBe(lines.length);
@@ -273,7 +273,7 @@ describe('scratchpad-store-server on Azure', () => {
     const two = await serve(...second);
     try {
       const snapshot = await send<SnapshotResponse>(`${two.url}/v1/sessions/cli/snapshot?clientId=cli-client`);
-      expect(snapshot).toMatchObject({ cursor: '2', lastMutationId: 2 });
+      expect(snapshot).toMatchObject({ cursor: '0.2', lastMutationId: 2 });
       expect(snapshot.sections[0]).toMatchObject({ content: 'hello\nworld', version: 2 });
     } finally {
       await stop(two);
@@ -341,7 +341,7 @@ describe('large values kept apart from their documents', () => {
       const versions = await checkHistory(store, 'u', 's');
       expect(versions.get('p/s')).toEqual([big('x'), big('y'), 'small\n']);
 
-      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toMatchObject({ deleted: true });
       // Only the session document and the client's mutation id stay.
       expect((await docs()).map((d) => d.kind).sort()).toEqual(['client', 'session']);
       await store.close();
@@ -376,7 +376,7 @@ describe('large values kept apart from their documents', () => {
       expect((await payloads()).sort()).toEqual(await referenced());
       const versions = await checkHistory(store, 'u', 's');
       expect(versions.get('p/s')).toEqual([big('x'), big('y'), 'small\n']);
-      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toMatchObject({ deleted: true });
       expect(await payloads()).toEqual([]);
       await store.close();
     } finally {
