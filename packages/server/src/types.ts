@@ -62,6 +62,9 @@ export interface SessionHead {
 
 /** A committed change of a session (a push that changed something, a delete), for the event stream. */
 export interface SessionChange extends SessionHead {
+  /** Whose session: sessions are keyed by user and session id (two users may each have a session `default`). */
+  readonly userId: string;
+  /** The client's session id. */
   readonly sessionId: string;
 }
 

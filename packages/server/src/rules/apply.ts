@@ -1,7 +1,8 @@
-import { appendSeparator, type ChainRead, type ChangeShape, countLines, DEFAULT_DIFF_LIMITS, type HistoryEntry, type HistoryOp, isScratchpadError, type LiveSection, type OpOutcome, planChange, type PullResponse, type PushResponse, rebuildFromChain, ScratchpadError, type SectionBase, type SectionKey, type SectionRecord, type SnapshotRecord, type SnapshotResponse, type SyncOp, tailOf, validateName } from 'scratchpad-store/protocol';
+import { appendSeparator, type ChainRead, type ChangeShape, countLines, DEFAULT_DIFF_LIMITS, type HistoryEntry, type HistoryOp, isScratchpadError, type LiveSection, type OpOutcome, planChange, type PullResponse, type PushResponse, rebuildFromChain, ScratchpadError, type SectionBase, type SectionKey, type SectionRecord, type SnapshotRecord, type SnapshotResponse, type SyncOp, tailOf, validateName, validateTimestamp } from 'scratchpad-store/protocol';
 import { HttpError, forbiddenClient, forbiddenSession } from '../errors.js';
 import { mergeThreeWay } from './merge.js';
 import type { ChangeFeed, HeadInput, PruneOptions, PruneReport, PullInput, PushInput, ServerLimits, ServerStore, SessionChange, SessionHead, SnapshotInput } from '../types.js';
+import { sessionKey } from './tenancy.js';
 import { sectionRow, type StoreTx, type TransactionRunner } from './tx.js';
 
 /** Ops may carry the client's own history op for a replace (an edit, a revert, a prepend); additive to SyncOp. */
@@ -78,22 +79,30 @@ export function createSqlStore(
   const local = localChangeFeed();
   const publish = extra.publish ?? local.publish;
   const changes = extra.changes ?? local;
-  const announce = (change: SessionChange | undefined) => {
-    if (change) publish(change);
+  // Tenancy (tenancy.ts): below this point `sessionId` is the store's key for (user, session id); entries come back
+  // under the client's own session id, and changes are announced under the user and the client's session id.
+  const keyed = <T extends { userId: string; sessionId: string }>(input: T): T => ({ ...input, sessionId: sessionKey(input.userId, input.sessionId) });
+  const announce = (raw: { userId: string; sessionId: string }, change: { epoch: number; cursor: string } | undefined) => {
+    if (change) publish({ userId: raw.userId, sessionId: raw.sessionId, epoch: change.epoch, cursor: change.cursor });
   };
   return {
     kind,
-    push: async (input) => {
+    push: async (raw) => {
+      const input = keyed(raw);
       const { response, change } = options.transactionPerOp
         ? await pushOpByOp(run, input, limits)
         : await run('write', (tx) => applyPush(tx, input, limits));
-      announce(change);
+      announce(raw, change);
       return response;
     },
-    pull: (input) => run('read', (tx) => readPull(tx, input, limits)),
-    snapshot: (input) => run('read', (tx) => readSnapshot(tx, input, limits)),
-    head: (input) => run('read', (tx) => readHead(tx, input)),
-    deleteSession: async (input) => {
+    pull: async (raw) => {
+      const page = await run('read', (tx) => readPull(tx, keyed(raw), limits));
+      return { ...page, entries: page.entries.map((entry) => ({ ...entry, sessionId: raw.sessionId })) };
+    },
+    snapshot: (raw) => run('read', (tx) => readSnapshot(tx, keyed(raw), limits)),
+    head: (raw) => run('read', (tx) => readHead(tx, keyed(raw))),
+    deleteSession: async (raw) => {
+      const input = keyed(raw);
       const result = await run('write', async (tx) => {
         const session = await tx.session(input.sessionId, true);
         if (!session) return { deleted: false, epoch: 0, cursor: formatCursor(0, 0) };
@@ -105,7 +114,7 @@ export function createSqlStore(
         const epoch = after?.epoch ?? 0;
         return { deleted: true, epoch, cursor: formatCursor(epoch, session.nextSeq - 1) };
       });
-      if (result.deleted) announce({ sessionId: input.sessionId, epoch: result.epoch, cursor: result.cursor });
+      if (result.deleted) announce(raw, result);
       return result;
     },
     prune: (options) => prune(run, options),
@@ -118,7 +127,7 @@ export function createSqlStore(
 interface PushResult {
   readonly response: PushResponse;
   /** Set when the push committed a change: what the event stream announces. */
-  readonly change: SessionChange | undefined;
+  readonly change: SessionHead | undefined;
 }
 
 async function pushOpByOp(run: TransactionRunner, input: PushInput, limits: ServerLimits): Promise<PushResult> {
@@ -128,7 +137,7 @@ async function pushOpByOp(run: TransactionRunner, input: PushInput, limits: Serv
   const now = input.now ?? Date.now();
   const results: OpOutcome[] = [];
   let lastMutationId = 0;
-  let change: SessionChange | undefined;
+  let change: SessionHead | undefined;
   for (const op of input.ops) {
     const result = await run('write', (tx) => applyPush(tx, { ...input, now, ops: [op] }, limits));
     results.push(...result.response.results);
@@ -196,6 +205,7 @@ async function applyPush(tx: StoreTx, input: PushInput, limits: ServerLimits): P
       const pad = validateName(op.pad, 'pad', limits);
       const section = validateName(op.section, 'section', limits);
       const agent = validateName(op.agent, 'agent', limits);
+      validateTimestamp(op.timestamp, 'op timestamp');
       if (op.kind !== 'delete') checkStorable(op.content, pad, section);
       const before = await liveOf(pad, section);
       const exists = before !== undefined && !before.record.deleted;
@@ -278,7 +288,7 @@ async function applyPush(tx: StoreTx, input: PushInput, limits: ServerLimits): P
   if (changed) await tx.updateSession(sessionId, nextSeq, session.prunedSeq, bytes);
   return {
     response: { lastMutationId, results },
-    change: changed ? { sessionId, epoch, cursor: formatCursor(epoch, nextSeq - 1) } : undefined,
+    change: changed ? { epoch, cursor: formatCursor(epoch, nextSeq - 1) } : undefined,
   };
 }
 

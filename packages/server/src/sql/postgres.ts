@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { SessionChange } from '../types.js';
 import {
   SCHEMA_VERSION,
+  migrationStatements,
   entryFromRow,
   schemaStatements,
   upgradeStatements,
@@ -137,8 +138,8 @@ function listenForChanges(pool: pg.Pool, instance: string, publish: (change: Ses
   const onNotification = (message: pg.Notification) => {
     try {
       const value = JSON.parse(message.payload ?? '') as Partial<SessionChange> & { i?: string };
-      if (value.i === instance || typeof value.sessionId !== 'string' || typeof value.epoch !== 'number' || typeof value.cursor !== 'string') return;
-      publish({ sessionId: value.sessionId, epoch: value.epoch, cursor: value.cursor });
+      if (value.i === instance || typeof value.userId !== 'string' || typeof value.sessionId !== 'string' || typeof value.epoch !== 'number' || typeof value.cursor !== 'string') return;
+      publish({ userId: value.userId, sessionId: value.sessionId, epoch: value.epoch, cursor: value.cursor });
     } catch {
       // Not ours: ignore.
     }
@@ -198,9 +199,12 @@ async function migrate(pool: pg.Pool): Promise<void> {
     for (const statement of upgradeStatements('postgres', await columns('sp_sessions'), await columns('sp_history'))) await client.query(statement);
     const { rows } = await client.query<{ value: string }>(`SELECT value FROM sp_meta WHERE key = 'schema_version'`);
     if (rows.length === 0) await client.query(`INSERT INTO sp_meta (key, value) VALUES ('schema_version', $1)`, [String(SCHEMA_VERSION)]);
-    else if (Number(rows[0]!.value) < SCHEMA_VERSION) await client.query(`UPDATE sp_meta SET value = $1 WHERE key = 'schema_version'`, [String(SCHEMA_VERSION)]);
     else if (Number(rows[0]!.value) > SCHEMA_VERSION) {
       throw new Error(`The database has schema version ${rows[0]!.value}; this server knows up to ${SCHEMA_VERSION}. Upgrade scratchpad-store.`);
+    } else if (Number(rows[0]!.value) < SCHEMA_VERSION) {
+      // Under the advisory lock: one instance migrates, the others then find the new version.
+      for (const statement of migrationStatements(Number(rows[0]!.value), 'postgres')) await client.query(statement);
+      await client.query(`UPDATE sp_meta SET value = $1 WHERE key = 'schema_version'`, [String(SCHEMA_VERSION)]);
     }
     await client.query('COMMIT');
   } catch (error) {
