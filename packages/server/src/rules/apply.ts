@@ -506,7 +506,7 @@ async function readSnapshot(tx: StoreTx, input: SnapshotInput, limits: ServerLim
   if (!session) return { ...base, sections: [] };
   const budget = limits.maxPageBytes;
   const after = page?.key;
-  const isAfter = (r: SectionKey) => !after || r.pad > after.pad || (r.pad === after.pad && r.section > after.section);
+  const isAfter = (r: SectionKey) => !after || byCodePoint(r.pad, after.pad) > 0 || (r.pad === after.pad && byCodePoint(r.section, after.section) > 0);
   const taken: SectionRecord[] = [];
   let chars = 0;
   let more = false;
@@ -530,7 +530,8 @@ async function readSnapshot(tx: StoreTx, input: SnapshotInput, limits: ServerLim
     }
   } else {
     // Stores without a key listing page in memory: bounded answers, unbounded reads (see docs/server.md).
-    const all = (await tx.sections(input.sessionId, undefined)).filter(isAfter).sort((a, b) => (a.pad === b.pad ? cmp(a.section, b.section) : cmp(a.pad, b.pad)));
+    // Stores answer in code point order (SQL's on UTF-8), which paging by key follows too.
+    const all = (await tx.sections(input.sessionId, undefined)).filter(isAfter);
     for (const row of all) {
       if (taken.length === SNAPSHOT_PAGE_ROWS || (taken.length > 0 && chars + row.content.length > budget)) {
         more = true;
@@ -545,8 +546,15 @@ async function readSnapshot(tx: StoreTx, input: SnapshotInput, limits: ServerLim
   return { ...base, sections: taken.map(sectionRow), ...(next ? { next } : {}) };
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Code point order (UTF-8 byte order), not UTF-16 code unit order: what SQL's ORDER BY on UTF-8 text gives. */
+function byCodePoint(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
 }
 
 async function prune(run: TransactionRunner, options: PruneOptions): Promise<PruneReport> {

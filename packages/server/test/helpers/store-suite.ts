@@ -362,7 +362,7 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       const malloryPull = await store.pull({ userId: 'mallory', sessionId: 'default', since: undefined, clientId: 'mallory-client', limit: 10 });
       expect(malloryPull.entries.map((e) => [e.sessionId, e.pad, e.section, e.version])).toEqual([['default', 'p', 's', 1]]);
       expect(JSON.stringify(malloryPull)).not.toMatch(/alice/);
-      expect(await store.deleteSession({ userId: 'mallory', sessionId: 'default' })).toBe(true);
+      expect(await store.deleteSession({ userId: 'mallory', sessionId: 'default' })).toMatchObject({ deleted: true });
       const alicePull = await store.pull({ userId: 'alice', sessionId: 'default', since: undefined, clientId: 'alice-client', limit: 10 });
       expect(alicePull.entries.map((e) => [e.sessionId, e.version])).toEqual([['default', 1]]);
       expect(alicePull.sections[0]).toMatchObject({ content: 'alice private text', version: 1 });
@@ -680,7 +680,7 @@ export async function writeEveryKind(store: ServerStore, retry: Retrying): Promi
   await retry(() => store.prune({ maxAgeMs: 5 * day, now: t0 + 10 * day }));
   seen.push(await readableState(store, u, s, 'a'));
   await push('b', [b.replace('p', 'big', big('w'), 4), b.append('p', 'other', 'more')], t0 + 10 * day);
-  expect(await retry(() => store.deleteSession({ userId: u, sessionId: s }))).toBe(true);
+  expect(await retry(() => store.deleteSession({ userId: u, sessionId: s }))).toMatchObject({ deleted: true });
   seen.push(await readableState(store, u, s, 'b'));
   await push('b', [b.replace('p', 'big', big('v'), 0), b.append('p', 'big', 'after')], t0 + 11 * day);
   seen.push(await readableState(store, u, s, 'b'));
