@@ -119,7 +119,8 @@ describe('HistoryTimeline', () => {
     expect(sp.get('output', 'draft')?.updatedBy).toBe('reviewer');
     expect(reverted).toEqual([3]);
     const first = container.querySelector('.sp-history-entry');
-    expect(first?.querySelector('.sp-op')?.textContent).toBe('reverted');
+    await settle(() => undefined);
+    expect(container.querySelector('.sp-history-entry .sp-op')?.textContent).toBe('restored v1');
     expect(first?.querySelector('.sp-agent')?.textContent).toBe('reviewer');
   });
 
