@@ -138,7 +138,14 @@ describe('the demo as a product', { timeout: 150_000 }, () => {
     await b.getByTestId('runner').getByText(/Running on \w+ on Linux \w{4}\./).waitFor({ timeout: 30_000 });
     expect(await b.getByRole('button', { name: /Run (all|the rest)/ }).isDisabled()).toBe(true);
     // …and the same progress.
-    await b.getByTestId('step-count').getByText(/Step ([3-9]|1\d) of 19/).waitFor({ timeout: 30_000 });
+    await expect
+      .poll(
+        async () => {
+          return Number(/Step (\d+)/.exec((await b.getByTestId('step-count').textContent()) ?? '')?.[1] ?? 0);
+        },
+        { timeout: 30_000, interval: 2000 },
+      )
+      .toBeGreaterThanOrEqual(3);
 
     // The runner's tab dies without a goodbye (a crash: no pagehide). Its lease expires; device B takes over.
     const stepAtCrash = await a1.getByTestId('step-count').textContent();
