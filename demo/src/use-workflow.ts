@@ -17,7 +17,9 @@ export interface WorkflowHandle extends Workflow {
 export function useWorkflow(identity: Identity): WorkflowHandle {
   const sp = useScratchpad();
   const workflow = useMemo(() => createWorkflow(sp, identity), [sp, identity]);
-  useEffect(() => () => workflow.dispose(), [workflow]);
+  // Connected in an effect, not created dead: StrictMode (and any remount) runs mount → cleanup → mount, and the
+  // workflow made by useMemo must still run after that.
+  useEffect(() => workflow.connect(), [workflow]);
   const local = useStore(workflow.store);
   const progressSection = useSection(WORKFLOW_PAD, 'progress');
   const leaseSection = useSection(WORKFLOW_PAD, 'lease');

@@ -59,7 +59,12 @@ export interface Workflow {
   step(): Promise<void>;
   run(delayMs: number): Promise<void>;
   pause(): void;
-  dispose(): void;
+  /**
+   * Starts listening for the page going away; the function it returns stops the runner and the listening. A React
+   * effect calls it on mount and its cleanup on unmount, so it may run connect → disconnect → connect (StrictMode, a
+   * remount): the workflow must work again after a reconnect, which is why this is not a one-way `dispose`.
+   */
+  connect(): () => void;
 }
 
 export const EMPTY_PROGRESS: Progress = { next: 0, log: [], memory: [] };
@@ -117,7 +122,8 @@ export function createWorkflow(sp: Scratchpad, identity: Identity): Workflow {
   const me = `${identity.device}/${identity.tab}`;
   const store = createStore<LocalState>()(() => ({ running: false, busy: false }));
   let heartbeat: ReturnType<typeof setInterval> | undefined;
-  let disposed = false;
+  /** Mounted in a page that shows it; a run stops when the last connection goes. */
+  let connections = 0;
 
   const leaseSection = () => sp.get(WORKFLOW_PAD, LEASE);
   const holdsLease = () => parseLease(leaseSection())?.holder === me;
@@ -239,11 +245,16 @@ export function createWorkflow(sp: Scratchpad, identity: Identity): Workflow {
     } finally {
       store.setState({ busy: false });
     }
-    if (!acquired || disposed) return;
+    if (!acquired) return;
+    if (connections === 0) {
+      // Unmounted while the lease was being taken: give it back now rather than leave it to expire.
+      await release();
+      return;
+    }
     store.setState({ running: true });
     heartbeat = setInterval(() => void renew(), HEARTBEAT_MS);
     try {
-      while (store.getState().running && !disposed) {
+      while (store.getState().running && connections > 0) {
         store.setState({ busy: true });
         const ok = await runOne();
         store.setState({ busy: false });
@@ -263,7 +274,6 @@ export function createWorkflow(sp: Scratchpad, identity: Identity): Workflow {
     store.setState({ running: false });
     void release();
   };
-  window.addEventListener('pagehide', onPageHide);
 
   return {
     store,
@@ -272,11 +282,17 @@ export function createWorkflow(sp: Scratchpad, identity: Identity): Workflow {
     step,
     run,
     pause: () => store.setState({ running: false }),
-    dispose: () => {
-      disposed = true;
-      store.setState({ running: false });
-      clearInterval(heartbeat);
-      window.removeEventListener('pagehide', onPageHide);
+    connect: () => {
+      if (connections++ === 0) window.addEventListener('pagehide', onPageHide);
+      let connected = true;
+      return () => {
+        if (!connected) return;
+        connected = false;
+        if (--connections > 0) return;
+        window.removeEventListener('pagehide', onPageHide);
+        // The loop sees `running` false at its next turn and releases the lease in its `finally`.
+        store.setState({ running: false });
+      };
     },
   };
 }
