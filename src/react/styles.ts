@@ -193,6 +193,9 @@ ${DARK}  }
 .sp-deleted-section { font-family: var(--sp-mono); font-size: 0.78rem; overflow: hidden; text-overflow: ellipsis; }
 .sp-editor { padding: 0.75rem; display: flex; flex-direction: column; gap: 0.5rem; }
 .sp-editor-actions { display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; }
+.sp-editor-window { display: flex; gap: 0.5rem; align-items: center; flex-wrap: wrap; font-size: 0.8125rem; }
+.sp-editor-goto { display: inline-flex; gap: 0.375rem; align-items: center; }
+.sp-editor-goto .sp-input { width: 6.5rem; }
 .sp-form { display: flex; flex-direction: column; gap: 0.6rem; padding: 0.85rem; border: 1px dashed var(--sp-border); border-radius: var(--sp-radius); background: var(--sp-surface); margin-bottom: 0.75rem; }
 .sp-field { display: flex; flex-direction: column; gap: 0.25rem; font-size: 0.8rem; font-weight: 600; color: var(--sp-muted); }
 

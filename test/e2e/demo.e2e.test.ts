@@ -118,7 +118,7 @@ describe('demo app in Chromium', { timeout: 90_000 }, () => {
     expect(draft).not.toContain('TODO: recommendation');
 
     await selectSection(page, 'draft');
-    expect(await historyRows(page)).toEqual(['reviewer restored v4 v5', 'writer edited v4', 'writer edited v3', 'writer edited v2', 'writer wrote v1']);
+    expect(await historyRows(page)).toEqual(['reviewer restored v3 v5', 'writer edited v4', 'writer edited v3', 'writer edited v2', 'writer wrote v1']);
     await page.locator('.sp-history-summary', { hasText: 'v4' }).click();
     const diff = page.locator('.sp-history-detail .sp-diff');
     await diff.locator('.sp-diff-row--add', { hasText: 'TODO: recommendation (cut for length)' }).waitFor();

@@ -77,6 +77,16 @@ export function ScratchpadPanel({
   const [confirmPad, setConfirmPad] = useState(false);
   const [undo, setUndo] = useState<Undo | undefined>(undefined);
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
+  const newPadButton = useRef<HTMLButtonElement>(null);
+  const addSectionButton = useRef<HTMLButtonElement>(null);
+  const deletePadButton = useRef<HTMLButtonElement>(null);
+  // The button a form or a confirmation was opened from: focus goes back to it on cancel, not to <body>.
+  const focusAfter = useRef<HTMLButtonElement | null>(null);
+  useEffect(() => {
+    const target = focusAfter.current;
+    focusAfter.current = null;
+    target?.focus();
+  }, [adding, confirmPad]);
   // A pad that disappeared (deleted, reset in another tab) falls back to the first one instead of an empty view.
   const pad = chosen !== undefined && pads.includes(chosen.pad) ? chosen.pad : pads[0];
   const sections = useSections(pad ?? '');
@@ -142,7 +152,13 @@ export function ScratchpadPanel({
           <div className="sp-column-header">
             <h2 className="sp-heading">Pads</h2>
             {editable ? (
-              <button type="button" className="sp-button sp-button--quiet" onClick={() => setAdding(adding === 'pad' ? undefined : 'pad')} aria-expanded={adding === 'pad'}>
+              <button
+                ref={newPadButton}
+                type="button"
+                className="sp-button sp-button--quiet"
+                onClick={() => setAdding(adding === 'pad' ? undefined : 'pad')}
+                aria-expanded={adding === 'pad'}
+              >
                 New pad
               </button>
             ) : null}
@@ -156,17 +172,31 @@ export function ScratchpadPanel({
             <h2 className="sp-heading">{pad ?? 'Sections'}</h2>
             {editable && pad !== undefined ? (
               <div className="sp-column-actions">
-                <button type="button" className="sp-button sp-button--quiet" onClick={() => setAdding(adding === 'section' ? undefined : 'section')} aria-expanded={adding === 'section'}>
+                <button
+                  ref={addSectionButton}
+                  type="button"
+                  className="sp-button sp-button--quiet"
+                  onClick={() => setAdding(adding === 'section' ? undefined : 'section')}
+                  aria-expanded={adding === 'section'}
+                >
                   Add section
                 </button>
-                <button type="button" className="sp-button sp-button--quiet sp-button--danger" onClick={() => setConfirmPad(true)} disabled={confirmPad}>
+                <button ref={deletePadButton} type="button" className="sp-button sp-button--quiet sp-button--danger" onClick={() => setConfirmPad(true)} disabled={confirmPad}>
                   Delete pad
                 </button>
               </div>
             ) : null}
           </div>
           {confirmPad && pad !== undefined ? (
-            <ConfirmPad pad={pad} count={sections.length} onConfirm={() => void deletePad()} onCancel={() => setConfirmPad(false)} />
+            <ConfirmPad
+              pad={pad}
+              count={sections.length}
+              onConfirm={() => void deletePad()}
+              onCancel={() => {
+                focusAfter.current = deletePadButton.current;
+                setConfirmPad(false);
+              }}
+            />
           ) : null}
           {undo ? (
             <div className="sp-undo" role="status">
@@ -192,7 +222,10 @@ export function ScratchpadPanel({
               key={adding}
               pad={adding === 'section' ? pad : undefined}
               user={user}
-              onCancel={() => setAdding(undefined)}
+              onCancel={() => {
+                focusAfter.current = adding === 'pad' ? newPadButton.current : addSectionButton.current;
+                setAdding(undefined);
+              }}
               onCreated={(newPad, newSection) => {
                 setAdding(undefined);
                 select({ pad: newPad, section: newSection });

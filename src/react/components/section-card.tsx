@@ -6,7 +6,8 @@ import { useAgentLabel } from '../agent-labels.js';
 import { cx } from '../class-names.js';
 import { useScratchpad } from '../context.js';
 import { agentStyle, plural } from '../format.js';
-import { withLineEndings } from '../line-endings.js';
+import { countLines } from '../../core/lines.js';
+import { lineEnding, withLineEndings } from '../line-endings.js';
 import { useSection } from '../use-section.js';
 import { AgentBadge } from './agent-badge.js';
 import { PanelUserContext } from './panel-user.js';
@@ -29,6 +30,13 @@ export interface SectionCardProps {
 /** Lines shown before "Show all": a 1 MB section must not lay out 20,000 lines to show a card. */
 const PREVIEW_LINES = 40;
 const PREVIEW_CHARS = 6_000;
+/**
+ * A section longer than this is edited a window of lines at a time. A textarea holding a megabyte costs a long layout
+ * when it opens and on every keystroke (measured: a 456 ms task to open one); 400 lines of a few dozen characters do not.
+ */
+const WINDOW_LINES = 400;
+const BIG_LINES = 2 * WINDOW_LINES;
+const BIG_CHARS = 100_000;
 
 /**
  * A section's live content with who wrote it last, an editor for a person (Ctrl/Cmd+Enter saves, Esc cancels, focus
@@ -228,9 +236,38 @@ interface EditorProps {
   readonly onClose: () => void;
 }
 
+/** Lines `from`..`to` (1-based, inclusive) of `text` as a textarea shows them, and what saving them needs to know. */
+interface LineWindow {
+  readonly from: number;
+  readonly to: number;
+  readonly total: number;
+  /** The lines with '\n' endings and without the last line's terminator. */
+  readonly text: string;
+  /** The last line of the window ends with a line break (it is not the section's unterminated last line). */
+  readonly terminated: boolean;
+}
+
+/** The window of up to WINDOW_LINES lines starting at `from`, found by scanning for line breaks only up to its end. */
+function lineWindow(content: string, total: number, from: number): LineWindow {
+  const first = Math.max(1, Math.min(from, Math.max(1, total - WINDOW_LINES + 1)));
+  const last = Math.min(total, first + WINDOW_LINES - 1);
+  let start = 0;
+  for (let line = 1; line < first; line++) start = content.indexOf('\n', start) + 1;
+  let end = start;
+  for (let line = first; line <= last; line++) {
+    const nl = content.indexOf('\n', end);
+    end = nl === -1 ? content.length : nl + 1;
+  }
+  const slice = content.slice(start, end);
+  const terminated = slice.endsWith('\n');
+  const body = terminated ? slice.slice(0, slice.endsWith('\r\n') ? -2 : -1) : slice;
+  return { from: first, to: last, total, text: body.replace(/\r\n/g, '\n'), terminated };
+}
+
 /**
- * The textarea is uncontrolled: typing in a 1 MB section costs the browser's own editing, not a React render of a
- * megabyte per keystroke. Its text is read on save, with the section's line endings put back.
+ * The textarea is uncontrolled: typing costs the browser's own editing, not a React render per keystroke. Its text is
+ * read on save, with the section's line endings put back. A big section is edited WINDOW_LINES lines at a time and
+ * saved as `sp.edit(…, { replaceLines })` of those lines, conditional on the version the window was taken from.
  */
 function Editor({ pad, section, user, current, onClose }: EditorProps): ReactNode {
   const sp = useScratchpad();
@@ -239,14 +276,20 @@ function Editor({ pad, section, user, current, onClose }: EditorProps): ReactNod
   const [base, setBase] = useState(() => ({ text: current.content, version: current.version, key: 0 }));
   const [conflict, setConflict] = useState<string | undefined>(undefined);
   const [saving, setSaving] = useState(false);
-  const initial = useMemo(() => base.text.replace(/\r\n/g, '\n'), [base.text]);
+  const [windowFrom, setWindowFrom] = useState(1);
+  // Whether the window's text was changed: moving to other lines would lose it.
+  const [dirty, setDirty] = useState(false);
+  const total = useMemo(() => countLines(base.text), [base.text]);
+  const windowed = total > BIG_LINES || base.text.length > BIG_CHARS;
+  const view = useMemo(() => (windowed ? lineWindow(base.text, total, windowFrom) : undefined), [windowed, base.text, total, windowFrom]);
+  const initial = useMemo(() => (view ? view.text : base.text.replace(/\r\n/g, '\n')), [view, base.text]);
   const rows = useMemo(() => {
     let count = 1;
     for (let i = initial.indexOf('\n'); i !== -1 && count < 24; i = initial.indexOf('\n', i + 1)) count++;
     return Math.min(24, Math.max(4, count + 1));
   }, [initial]);
-  // Wrapping a megabyte of text costs a long layout on every change; long sections scroll sideways instead.
-  const big = initial.length > 100_000;
+  // Wrapping very long text costs a long layout on every change; it scrolls sideways instead.
+  const big = initial.length > BIG_CHARS;
 
   useEffect(() => {
     const element = textarea.current;
@@ -254,15 +297,26 @@ function Editor({ pad, section, user, current, onClose }: EditorProps): ReactNod
     element.focus();
     element.setSelectionRange(0, 0);
     element.scrollTop = 0;
-  }, [base.key]);
+  }, [base.key, view?.from]);
 
   async function save(force: boolean): Promise<void> {
     const element = textarea.current;
     if (!element || saving) return;
+    if (view && element.value === view.text) {
+      onClose();
+      return;
+    }
     setSaving(true);
     try {
-      const text = withLineEndings(element.value, base.text);
-      await sp.write(pad, section, text, { agent: user, ...(force ? {} : { expectedVersion: base.version }) });
+      if (view) {
+        // The window's lines with the section's endings; the break after its last line is part of the range replaced.
+        const edited = withLineEndings(element.value, base.text);
+        const text = edited !== '' && view.terminated && !edited.endsWith('\n') ? edited + lineEnding(base.text) : edited;
+        await sp.edit(pad, section, { replaceLines: { from: view.from, to: view.to }, text }, { agent: user, expectedVersion: base.version });
+      } else {
+        const text = withLineEndings(element.value, base.text);
+        await sp.write(pad, section, text, { agent: user, ...(force ? {} : { expectedVersion: base.version }) });
+      }
       onClose();
     } catch (error) {
       const latest = sp.get(pad, section);
@@ -281,7 +335,8 @@ function Editor({ pad, section, user, current, onClose }: EditorProps): ReactNod
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>): void {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
-      void save(conflict !== undefined);
+      // "Save mine anyway" replaces the whole section; a window's line numbers may mean other lines in theirs.
+      void save(conflict !== undefined && view === undefined);
     } else if (event.key === 'Escape') {
       event.preventDefault();
       event.stopPropagation();
@@ -289,20 +344,57 @@ function Editor({ pad, section, user, current, onClose }: EditorProps): ReactNod
     }
   }
 
+  function moveTo(from: number): void {
+    setDirty(false);
+    setWindowFrom(from);
+  }
+
   const changedMeanwhile = current.version !== base.version;
-  const hintId = `sp-editor-hint-${pad}-${section}`.replace(/[^\w-]/g, '_');
+  const id = `sp-editor-${pad}-${section}`.replace(/[^\w-]/g, '_');
+  const hintId = `${id}-hint`;
   return (
     <div className="sp-editor" onKeyDown={onKeyDown}>
+      {view ? (
+        <div className="sp-editor-window" role="group" aria-label="Lines being edited">
+          <span id={`${id}-range`}>
+            Lines {view.from.toLocaleString()}–{view.to.toLocaleString()} of {view.total.toLocaleString()}
+          </span>
+          <button type="button" className="sp-button sp-button--quiet" disabled={dirty || view.from === 1} onClick={() => moveTo(view.from - WINDOW_LINES)}>
+            Earlier lines
+          </button>
+          <button type="button" className="sp-button sp-button--quiet" disabled={dirty || view.to === view.total} onClick={() => moveTo(view.to + 1)}>
+            Later lines
+          </button>
+          <label className="sp-editor-goto">
+            <span>Go to line</span>
+            <input
+              className="sp-input"
+              type="number"
+              min={1}
+              max={view.total}
+              disabled={dirty}
+              onKeyDown={(event) => {
+                if (event.key !== 'Enter' || event.ctrlKey || event.metaKey) return;
+                event.preventDefault();
+                const line = Number(event.currentTarget.value);
+                if (Number.isInteger(line) && line >= 1) moveTo(Math.max(1, line - Math.floor(WINDOW_LINES / 4)));
+              }}
+            />
+          </label>
+          {dirty ? <span className="sp-muted">Save or cancel to move to other lines.</span> : null}
+        </div>
+      ) : null}
       <textarea
-        key={base.key}
+        key={`${base.key}:${view?.from ?? 0}`}
         ref={textarea}
         className="sp-textarea"
         aria-label={`Edit ${section}`}
-        aria-describedby={hintId}
+        aria-describedby={view ? `${id}-range ${hintId}` : hintId}
         defaultValue={initial}
         rows={rows}
         wrap={big ? 'off' : 'soft'}
-        spellCheck={!big}
+        spellCheck={!big && !view}
+        onInput={view && !dirty ? () => setDirty(true) : undefined}
       />
       <p className="sp-hint" id={hintId}>
         Ctrl+Enter (⌘+Enter) saves · Esc cancels
@@ -319,14 +411,17 @@ function Editor({ pad, section, user, current, onClose }: EditorProps): ReactNod
       <div className="sp-editor-actions">
         {conflict ? (
           <>
-            <button type="button" className="sp-button sp-button--primary" disabled={saving} onClick={() => void save(true)}>
-              Save mine anyway
-            </button>
+            {view ? null : (
+              <button type="button" className="sp-button sp-button--primary" disabled={saving} onClick={() => void save(true)}>
+                Save mine anyway
+              </button>
+            )}
             <button
               type="button"
               className="sp-button"
               onClick={() => {
                 setConflict(undefined);
+                setDirty(false);
                 setBase((b) => ({ text: current.content, version: current.version, key: b.key + 1 }));
               }}
             >
