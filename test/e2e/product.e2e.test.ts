@@ -150,7 +150,10 @@ describe('the demo as a product', { timeout: 150_000 }, () => {
     // The runner's tab dies without a goodbye (a crash: no pagehide). Its lease expires; device B takes over.
     const stepAtCrash = await a1.getByTestId('step-count').textContent();
     const cdp = await deviceA.newCDPSession(a1);
-    await cdp.send('Page.crash').catch(() => undefined);
+    // Chromium never answers Page.crash (the page it would answer from is gone): wait for the crash itself.
+    const crashed = a1.waitForEvent('crash');
+    void cdp.send('Page.crash').catch(() => undefined);
+    await crashed;
     console.log(`runner crashed at "${stepAtCrash}"`);
     const run = b.getByRole('button', { name: 'Run the rest' });
     await expect.poll(() => run.isEnabled(), { timeout: 40_000, interval: 500 }).toBe(true);
@@ -389,10 +392,16 @@ describe('the demo as a product', { timeout: 150_000 }, () => {
       await p.getByLabel('Your name').pressSequentially('abc');
     });
     await p.getByLabel('Your name').fill('you');
-    // Every section is still reachable: more cards render as the list scrolls.
-    await p.locator('.sp-panel-sections').evaluate((list) => (list.scrollTop = list.scrollHeight));
-    await p.getByRole('button', { name: /Show more sections/ }).first().click();
-    await sectionCard(p, 'section 60').waitFor();
+    // Every section is still reachable: more cards render as the page scrolls down to the end of the list.
+    await expect
+      .poll(
+        async () => {
+          await p.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+          return sectionCard(p, 'section 200').count();
+        },
+        { timeout: 30_000, interval: 250 },
+      )
+      .toBe(1);
     await p.close();
   });
 

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { isScratchpadError } from '../../core/errors.js';
 import type { HistoryEntry, StructuredPatch, WriteResult } from '../../core/types.js';
 import type { Scratchpad } from '../../types.js';
@@ -45,10 +45,13 @@ export function HistoryTimeline(props: HistoryTimelineProps): ReactNode {
   const { pad, section, agent, limit = 100, emptyText = 'No changes yet.', maxHeight = 360 } = props;
   const [pages, setPages] = useState(1);
   const shown = limit * pages;
-  const { entries, loading, error } = useHistory({ pad, section, agent, limit: shown, order: 'desc' });
+  // One entry past the page says whether there is more: a history of exactly `shown` entries has nothing to load.
+  const loaded = useHistory({ pad, section, agent, limit: shown + 1, order: 'desc' });
+  const { loading, error } = loaded;
+  const more = loaded.entries.length > shown;
+  const entries = useMemo(() => (more ? loaded.entries.slice(0, shown) : loaded.entries), [more, loaded.entries, shown]);
   const [selected, setSelected] = useState<string | undefined>(undefined);
   const showNames = section === undefined;
-  const more = entries.length >= shown;
   const selectedIndex = entries.findIndex((entry) => entry.id === selected);
   const selectedEntry = entries[selectedIndex];
 
