@@ -149,8 +149,11 @@ export function createWorkflow(sp: Scratchpad, identity: Identity): Workflow {
       }
       throw error;
     }
-    // Pushed before the first step, so that other devices see the lease at their next pull.
-    await Promise.race([sp.flush().catch(() => undefined), sleep(3_000)]);
+    // Pushed, and the server's answer pulled, before the first step: if another device took the lease first, the pull
+    // brings its lease and this tab stops here. Awaited in full, with no timer of its own: on a slow machine a
+    // timeout would start the run unconfirmed (each sync request has the transport's own timeout; offline, flush
+    // fails at once and a device alone runs on its own lease).
+    await sp.flush().catch(() => undefined);
     if (!holdsLease()) {
       const other = activeLease(leaseSection(), Date.now());
       store.setState({ notice: other ? busyElsewhere(other) : 'Another device took the workflow a moment ago.' });

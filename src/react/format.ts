@@ -57,5 +57,6 @@ export function agentStyle(color: string): CSSProperties {
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
+  // Grouped as the reader's locale groups digits: "1,000 changes" in English, not "1000 changes".
+  return `${count.toLocaleString()} ${count === 1 ? one : many}`;
 }

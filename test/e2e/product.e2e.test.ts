@@ -111,6 +111,7 @@ afterEach(() => {
 let deviceA: BrowserContext;
 let deviceB: BrowserContext;
 let b: Page;
+let scopeAfterRun: string | null = null;
 
 describe('the demo as a product', { timeout: 150_000 }, () => {
   it('logs no console error on a first load in a fresh browser', async () => {
@@ -160,6 +161,8 @@ describe('the demo as a product', { timeout: 150_000 }, () => {
     await run.click();
     await b.getByTestId('step-count').getByText('Workflow complete').waitFor({ timeout: 60_000 });
     expect(await b.locator('.demo-call--error').count()).toBe(0);
+    // "Follow the agents" is on: the view ended where the last agent wrote (checked in the next test).
+    scopeAfterRun = await b.locator('.sp-scope').textContent();
 
     // One brief, written once: no duplicated or skipped steps.
     await selectPad(b, 'output');
@@ -179,7 +182,7 @@ describe('the demo as a product', { timeout: 150_000 }, () => {
 
   it('follows the writing agent, and stops following when asked', async () => {
     // Device B ran the rest with "Follow the agents" on: the view ended where the last agent wrote.
-    expect(await b.locator('.sp-scope').textContent()).toBe('plan / tasks');
+    expect(scopeAfterRun).toBe('plan / tasks');
     await b.getByLabel('Follow the agents').uncheck();
     expect(await b.evaluate(() => localStorage.getItem('scratchpad-demo:follow'))).toBe('off');
     await b.getByLabel('Follow the agents').check();
@@ -392,11 +395,15 @@ describe('the demo as a product', { timeout: 150_000 }, () => {
       await p.getByLabel('Your name').pressSequentially('abc');
     });
     await p.getByLabel('Your name').fill('you');
-    // Every section is still reachable: more cards render as the page scrolls down to the end of the list.
+    // Every section is still reachable: more cards render as the list (its own scroll area) scrolls to its end.
     await expect
       .poll(
         async () => {
-          await p.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+          await p.evaluate(() => {
+            window.scrollTo(0, document.documentElement.scrollHeight);
+            const list = document.querySelector<HTMLElement>('.sp-panel-sections')!;
+            list.scrollTop = list.scrollHeight;
+          });
           return sectionCard(p, 'section 200').count();
         },
         { timeout: 30_000, interval: 250 },
