@@ -79,12 +79,14 @@ async function axe(p: Page, label: string): Promise<void> {
 const figures: string[] = [];
 async function measure(p: Page, label: string, action: () => Promise<void>): Promise<void> {
   await p.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks = []));
+  // Reads wait for a sync round that is adopting the server's rows: the wall time says little without the sync state.
+  const sync = (await p.getByTestId('sync').textContent())?.replace(/^Sync/, '') ?? '';
   const started = Date.now();
   await action();
   await p.waitForTimeout(400);
   const tasks = await p.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
   const longest = tasks.length === 0 ? 0 : Math.max(...tasks);
-  const line = `${label.padEnd(52)} ${String(Date.now() - started - 400).padStart(6)} ms wall  ${String(tasks.length).padStart(3)} long tasks  longest ${Math.round(longest)} ms`;
+  const line = `${label.padEnd(52)} ${String(Date.now() - started - 400).padStart(6)} ms wall  ${String(tasks.length).padStart(3)} long tasks  longest ${String(Math.round(longest)).padStart(3)} ms  (sync: ${sync})`;
   figures.push(line);
   console.log(`[long tasks] ${line}`);
 }

@@ -153,8 +153,13 @@ function OpLabel({ entry }: { entry: HistoryEntry }): ReactNode {
 }
 
 const restoredCache = new WeakMap<Scratchpad, Map<string, number | null>>();
-/** How far back a revert's target is looked for. */
-const RESTORE_SEARCH = 64;
+/**
+ * How far back a revert's target is looked for: up to this many versions, or this many characters of content
+ * compared, whichever comes first. A restore of v1 in a 1,000-version section of short lines is found; a search
+ * through a megabyte section stops after a few of its versions. Asynchronous reads, so no long task either way.
+ */
+const RESTORE_SEARCH_VERSIONS = 1_000;
+const RESTORE_SEARCH_CHARS = 16_000_000;
 
 /**
  * The version a revert restored: the newest older version with the same content. History entries keep the patch,
@@ -167,11 +172,14 @@ async function restoredVersion(sp: Scratchpad, entry: HistoryEntry): Promise<num
   if (known !== undefined) return known;
   const content = await sp.contentAt(entry.pad, entry.section, entry.version);
   let found: number | null = null;
-  for (let v = entry.version - 2; v >= Math.max(1, entry.version - RESTORE_SEARCH); v--) {
-    if ((await sp.contentAt(entry.pad, entry.section, v)) === content) {
+  let compared = 0;
+  for (let v = entry.version - 2; v >= Math.max(1, entry.version - RESTORE_SEARCH_VERSIONS) && compared < RESTORE_SEARCH_CHARS; v--) {
+    const older = await sp.contentAt(entry.pad, entry.section, v);
+    if (older === content) {
       found = v;
       break;
     }
+    compared += older.length;
   }
   cache.set(entry.id, found);
   return found;
