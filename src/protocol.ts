@@ -23,4 +23,4 @@ export { DEFAULT_CHECKPOINT_EVERY, rebuildFromChain, chainUpTo } from './core/hi
 export { countLines, splitLineTokens } from './core/lines.js';
 export { packEntry, unpackEntry, type PackedEntry } from './core/packed.js';
 export { DEFAULT_DIFF_LIMITS, applyPatch, tailOf, type ChangeShape, type DiffLimits } from './core/patch.js';
-export { DEFAULT_LIMITS, resolveLimits, validateInteger, validateName, validateText } from './core/validate.js';
+export { DEFAULT_LIMITS, MAX_TIMESTAMP, resolveLimits, validateInteger, validateName, validateText, validateTimestamp } from './core/validate.js';

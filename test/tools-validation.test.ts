@@ -34,9 +34,13 @@ const BAD_CALLS: ReadonlyArray<readonly [string, unknown, RegExp]> = [
   ['scratchpad_write', { pad: 'notes', section: 'todo', content: 'x', expected_version: -1 }, /'expected_version' must be at least 0/],
   ['scratchpad_write', { pad: 'notes', section: 'todo', content: 'x', expected_version: 1.5 }, /'expected_version' must be a whole number/],
   ['scratchpad_write', { pad: 'notes', section: 'todo', content: 'x', expected_version: '1' }, /'expected_version' must be a whole number, got the string "1"/],
-  ['scratchpad_write', { pad: 'notes', section: 'todo', content: 'x', expected_version: null }, /'expected_version' must be a whole number, got null/],
+  // null stands for an omitted optional argument (strict function calling sends one); for a required one it is an error.
+  ['scratchpad_write', { pad: 'notes', section: null, content: 'x', expected_version: null }, /'section' must be a string, got null/],
   ['scratchpad_write', JSON.parse('{"pad":"notes","section":"todo","content":"x","__proto__":{"y":1}}'), /unknown argument '__proto__'/],
   ['scratchpad_write', { pad: 'bad\u0001name', section: 'todo', content: 'x' }, /^Error: /],
+  // Unpaired surrogates: a typed INVALID_NAME the model can fix, not "the scratchpad failed unexpectedly".
+  ['scratchpad_write', { pad: 'p\ud800', section: 'todo', content: 'x' }, /^Error: The pad name .* unpaired surrogate U\+D800.*without control characters or unpaired surrogates/],
+  ['scratchpad_write', { pad: 'notes', section: '\udc00todo', content: 'x' }, /^Error: The section name .* unpaired surrogate U\+DC00/],
   ['scratchpad_write', { pad: 'notes', section: 'todo', content: 'x', expected_version: 0 }, /conflict on 'notes\.todo'/],
   ['scratchpad_edit', { pad: 'notes', section: 'todo' }, /needs one operation: old_text \+ new_text, insert_at_line \+ text, delete_lines, or replace_lines \+ text/],
   ['scratchpad_edit', { pad: 'notes', section: 'todo', old_text: 'one', new_text: 'x', delete_lines: { from: 1, to: 1 } }, /exactly one operation per call, got old_text and delete_lines/],

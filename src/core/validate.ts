@@ -24,6 +24,30 @@ export function validateName(value: unknown, what: 'pad' | 'section' | 'agent' |
     const code = control[0].charCodeAt(0).toString(16).padStart(4, '0');
     throw new ScratchpadError('INVALID_NAME', `The ${what} name ${JSON.stringify(value)} contains the control character U+${code}.`);
   }
+  // A lone surrogate has no UTF-8 encoding: a database would store U+FFFD instead (another name), and
+  // encodeURIComponent (history entry ids, resource URIs) throws on it.
+  const lone = LONE_SURROGATE.exec(value);
+  if (lone) {
+    const code = lone[0].charCodeAt(0).toString(16);
+    throw new ScratchpadError('INVALID_NAME', `The ${what} name ${JSON.stringify(value)} contains the unpaired surrogate U+${code.toUpperCase()}; use well-formed Unicode text.`);
+  }
+  return value;
+}
+
+// A high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Timestamps in history: whole or fractional milliseconds since 1970 within the range a `Date` can show
+ * (0 to 8.64e15, the year 275760). Anything else would break every reader that formats dates. Future times are
+ * allowed: a device with a wrong clock must not lose its writes.
+ */
+export const MAX_TIMESTAMP = 8.64e15;
+
+export function validateTimestamp(value: unknown, what = 'timestamp'): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMESTAMP) {
+    throw new ScratchpadError('INVALID_ARGUMENT', `The ${what} must be milliseconds since 1970 between 0 and ${MAX_TIMESTAMP}, got ${describe(value)}.`);
+  }
   return value;
 }
 

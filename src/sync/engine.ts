@@ -40,6 +40,8 @@ export class SyncEngine {
   private running: Promise<void> | undefined;
   private again = false;
   private failures = 0;
+  /** Date.now() before which no scheduled round starts: the server's Retry-After. */
+  private notBefore = 0;
   private stopped = false;
   private status: SyncStatus = { state: 'idle', pending: 0 };
   private readonly cleanups: (() => void)[] = [];
@@ -118,6 +120,8 @@ export class SyncEngine {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
+    // New changes and the pull interval wait for a Retry-After too; an explicit flush() does not.
+    delayMs = Math.max(delayMs, this.notBefore - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.sync().then(
@@ -129,17 +133,23 @@ export class SyncEngine {
         },
         (error: unknown) => {
           // A refused token or a forbidden session will not fix itself: wait for the next change or flush.
-          if (!(error instanceof SyncTransportError && !error.retryable)) this.schedule(this.backoff());
+          if (!(error instanceof SyncTransportError && !error.retryable)) this.schedule(this.backoff(error));
         },
       );
     }, delayMs);
   }
 
-  private backoff(): number {
+  private backoff(error?: unknown): number {
     this.failures++;
     const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (this.failures - 1));
     // Full jitter: clients that failed together do not retry together.
-    return Math.random() * ceiling;
+    const jittered = Math.random() * ceiling;
+    // A throttled or draining server said how long to wait: never sooner, spread by up to a fifth beyond it.
+    const asked = error instanceof SyncTransportError ? error.retryAfterMs : undefined;
+    if (asked === undefined) return jittered;
+    const delay = Math.max(jittered, asked * (1 + Math.random() * 0.2));
+    this.notBefore = Date.now() + delay;
+    return delay;
   }
 
   /** One tab per session at a time, where the platform has Web Locks. */

@@ -48,7 +48,8 @@ export function httpSync(options: HttpSyncOptions): SyncAdapter {
       }
       // Server trouble and throttling pass; a refused request stays refused until something changes.
       const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-      throw new SyncTransportError(`Sync server answered ${response.status}: ${detail?.message ?? (text.slice(0, 200) || response.statusText)}`, response.status, retryable, detail?.code);
+      const retryAfterMs = response.status === 429 || response.status === 503 ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
+      throw new SyncTransportError(`Sync server answered ${response.status}: ${detail?.message ?? (text.slice(0, 200) || response.statusText)}`, response.status, retryable, detail?.code, retryAfterMs);
     }
     try {
       return JSON.parse(text) as T;
@@ -76,4 +77,11 @@ export function httpSync(options: HttpSyncOptions): SyncAdapter {
       await request<unknown>('DELETE', session(sessionId));
     },
   };
+}
+
+/** Retry-After as seconds or an HTTP date, in ms; capped at an hour so that a wrong header cannot stall sync for good. */
+function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 3_600_000) : undefined;
 }

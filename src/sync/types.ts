@@ -46,6 +46,8 @@ export class SyncTransportError extends Error {
     readonly status: number,
     readonly retryable: boolean,
     readonly code?: string,
+    /** How long the server asked the client to wait (Retry-After on 429 and 503), in ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }

@@ -3,7 +3,7 @@ import type { Scratchpad } from '../types.js';
 import { errorText } from './errors.js';
 import { resolvePolicy } from './permissions.js';
 import { TOOLS } from './registry.js';
-import { deepFreeze } from './schema.js';
+import { deepFreeze, type ObjectSchema } from './schema.js';
 import { SeenVersions } from './seen.js';
 import { ToolError, type Args, type ToolContext, type ToolSpec } from './spec.js';
 import type { ToolDefinition, ToolName, ToolResult, Tools, ToolsOptions } from './types.js';
@@ -50,7 +50,7 @@ export function createTools(sp: Scratchpad, options: ToolsOptions): Tools {
   }
 
   async function dispatch(spec: ToolSpec, definition: ToolDefinition, rawArgs: unknown): Promise<string> {
-    const args = parseArgs(rawArgs);
+    const args = withoutNullOptionals(definition.inputSchema, parseArgs(rawArgs));
     // Permission first: "you may not" tells the model more than the schema's enum would ("must be one of").
     const pad = args['pad'];
     if (typeof pad === 'string' && !policy.mayTouch(pad)) throw new ToolError(padRefusal(pad));
@@ -100,6 +100,31 @@ function parseArgs(raw: unknown): Args {
     return asObject(parsed);
   }
   return asObject(raw);
+}
+
+/**
+ * The arguments without the optional ones that are null. Strict function calling (OpenAI's `strict: true`, see
+ * `toOpenAIResponsesTools`) makes every property required and lets a model send null for one it leaves out, so null
+ * for an optional argument means "not given". A null for a required argument is left for `validate` to report.
+ */
+function withoutNullOptionals(schema: ObjectSchema, args: Args): Args {
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(args)) {
+    const child = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
+    if (child === undefined) continue;
+    const value = args[key];
+    let next: unknown = value;
+    if (value === null && !schema.required.includes(key)) next = undefined;
+    else if (child.type === 'object' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      next = withoutNullOptionals(child, value as Args);
+    }
+    if (next !== value) {
+      out ??= { ...args };
+      if (next === undefined) delete out[key];
+      else out[key] = next;
+    }
+  }
+  return out ?? args;
 }
 
 function asObject(value: unknown): Args {

@@ -3,7 +3,7 @@ import { ToolError } from './spec.js';
 
 /** What the model can do about each kind of scratchpad error. */
 const HINTS: Record<ScratchpadErrorCode, string> = {
-  INVALID_NAME: 'Pad and section names must be non-empty text without control characters.',
+  INVALID_NAME: 'Pad and section names must be non-empty text without control characters or unpaired surrogates.',
   INVALID_ARGUMENT: '',
   NOT_FOUND: 'scratchpad_list shows which pads and sections exist, scratchpad_history which versions.',
   CONFLICT: 'Read the section again and pass its current version as expected_version.',

@@ -44,14 +44,21 @@ export async function buildPackages(options: { readonly declarations?: boolean }
   const rel = (from: string, to: string): string => relative(from, to).split('\\').join('/');
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   try {
-    // The browser package first: the others compile against its declarations, as they would against an install.
-    for (const name of Object.keys(PACKAGES) as PackageName[]) {
+    // The browser package first: the others compile against its declarations, as they would against an install. The
+    // MCP package before the server, whose MCP endpoint compiles against its declarations (an optional peer).
+    for (const name of ['scratchpad-store', '@scratchpad-store/mcp', '@scratchpad-store/server'] as const) {
       const source = PACKAGES[name];
       const out = folder(name);
       mkdirSync(out, { recursive: true });
       for (const file of ['package.json', 'README.md']) if (existsSync(join(source, file))) copyFileSync(join(source, file), join(out, file));
       const config = join(out, 'tsconfig.build.json');
-      const paths = name === 'scratchpad-store' ? undefined : rootTypePaths(folder('scratchpad-store'), out);
+      const paths =
+        name === 'scratchpad-store'
+          ? undefined
+          : {
+              ...rootTypePaths(folder('scratchpad-store'), out),
+              ...(name === '@scratchpad-store/server' ? { '@scratchpad-store/mcp': [rel(out, join(folder('@scratchpad-store/mcp'), 'dist', 'index.d.ts'))] } : {}),
+            };
       writeFileSync(
         config,
         JSON.stringify({
@@ -59,8 +66,8 @@ export async function buildPackages(options: { readonly declarations?: boolean }
           compilerOptions: {
             outDir: 'dist',
             rootDir: rel(out, join(source, 'src')),
-            // The root's declarations are what the other packages compile against.
-            declaration: name === 'scratchpad-store' || (options.declarations ?? false),
+            // The root's declarations are what the other packages compile against, and the MCP package's what the server does.
+            declaration: name !== '@scratchpad-store/server' || (options.declarations ?? false),
             ...(paths ? { paths } : {}),
           },
           include: [rel(out, join(source, 'src'))],

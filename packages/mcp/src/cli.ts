@@ -3,6 +3,7 @@ import { httpSync, type SyncAdapter } from 'scratchpad-store/sync';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { guardLines, MAX_MESSAGE_BYTES } from './lines.js';
 import { createMcpServer } from './server.js';
 
 export const MCP_USAGE = `Usage: scratchpad-store-mcp [options]
@@ -120,7 +121,8 @@ export async function runMcpCommand(argv: readonly string[], io: McpCommandIO = 
 
   const mcp = createMcpServer(sp, options.agent === undefined ? {} : { agent: options.agent });
   mcp.server.onerror = (error) => say(`protocol error: ${error.message}`);
-  const transport = new StdioServerTransport(stdin, stdout);
+  // Whole lines of at most 10 MiB reach the SDK (lines.ts); its buffer gets room for one such line and its newline.
+  const transport = new StdioServerTransport(guardLines(stdin, stdout, say), stdout, { maxBufferSize: MAX_MESSAGE_BYTES + 1024 });
 
   return new Promise<number>((resolve) => {
     let done = false;

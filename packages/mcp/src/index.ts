@@ -5,3 +5,11 @@
 export { createMcpServer, agentName, type McpServerOptions, type ScratchpadMcpServer } from './server.js';
 export { padUri, sectionUri, parseUri, URI_SCHEME, type ResourceAddress } from './uri.js';
 export { runMcpCommand, parseMcpArgs, MCP_USAGE, type McpCommandOptions, type McpCommandIO } from './cli.js';
+export {
+  createMcpHttpHandler,
+  McpHttpError,
+  type McpHttpHandler,
+  type McpHttpHandlerOptions,
+  type McpHttpOpenContext,
+  type McpHttpScratchpad,
+} from './http.js';

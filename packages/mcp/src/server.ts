@@ -1,4 +1,4 @@
-import type { Scratchpad, ScratchpadState } from 'scratchpad-store';
+import { compareNatural, type Scratchpad, type ScratchpadState } from 'scratchpad-store';
 import { createTools, type ToolPermissions, type Tools } from 'scratchpad-store/tools';
 import { createRequire } from 'node:module';
 // The low-level `Server`, not `McpServer`: `McpServer.registerTool` takes zod schemas and validates arguments itself,
@@ -20,6 +20,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { annotationsFor } from './annotations.js';
+import { checkPageSize, compareAddresses, decodeCursor, encodeCursor } from './paging.js';
 import { padUri, parseUri, sectionUri, type ResourceAddress } from './uri.js';
 
 export interface McpServerOptions {
@@ -40,6 +41,11 @@ export interface McpServerOptions {
   readonly version?: string;
   /** Instructions for the model, sent at initialization. Default: a short guide to the tools and resources. */
   readonly instructions?: string;
+  /**
+   * Resources per resources/list page. Default 100. A longer list ends with `nextCursor`, which the client passes
+   * back as `cursor` for the next page; a cursor this server did not give is a JSON-RPC error -32602.
+   */
+  readonly pageSize?: number;
 }
 
 /** One MCP server for one connection: the SDK's `Server` handles one transport at a time. */
@@ -95,6 +101,7 @@ export function createMcpServer(sp: Scratchpad, options: McpServerOptions = {}):
   const forced = options.agent === undefined ? undefined : requireName(options.agent, 'agent');
   const fallback = options.defaultAgent === undefined ? 'mcp-client' : requireName(options.defaultAgent, 'defaultAgent');
   const visible = padFilter(options.allow?.pads);
+  const pageSize = checkPageSize(options.pageSize);
 
   const server = new Server(
     { name: options.name ?? 'scratchpad-store', version: options.version ?? packageVersion() },
@@ -139,9 +146,12 @@ export function createMcpServer(sp: Scratchpad, options: McpServerOptions = {}):
     return { content: [{ type: 'text', text }], isError };
   });
 
-  server.setRequestHandler(ListResourcesRequestSchema, async () => {
+  server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
+    const cursor = request.params?.cursor;
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
     await sp.ready;
-    return { resources: listResources() };
+    const { resources, last } = listResources(after, pageSize);
+    return { resources, ...(last === undefined ? {} : { nextCursor: encodeCursor(last) }) };
   });
 
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: TEMPLATES }));
@@ -162,7 +172,7 @@ export function createMcpServer(sp: Scratchpad, options: McpServerOptions = {}):
           uri,
           mimeType: MIME,
           text: current.content,
-          _meta: { version: current.version, updatedBy: current.updatedBy, updatedAt: new Date(current.updatedAt).toISOString() },
+          _meta: { version: current.version, updatedBy: current.updatedBy, ...isoTime('updatedAt', current.updatedAt) },
         },
       ],
     };
@@ -193,12 +203,27 @@ export function createMcpServer(sp: Scratchpad, options: McpServerOptions = {}):
     return address;
   }
 
-  function listResources(): Resource[] {
+  /**
+   * Up to `limit` resources after `after` in listing order, and `last`, the address of the last one, when more
+   * follow. Pads and sections before the cursor are skipped without describing them.
+   */
+  function listResources(after: ResourceAddress | undefined, limit: number): { resources: Resource[]; last?: ResourceAddress } {
     const resources: Resource[] = [];
+    let last: ResourceAddress | undefined;
+    const take = (address: ResourceAddress): 'skip' | 'full' | 'take' => {
+      if (after !== undefined && compareAddresses(address, after) <= 0) return 'skip';
+      if (resources.length === limit) return 'full';
+      last = address;
+      return 'take';
+    };
     for (const pad of sp.pads()) {
       if (!visible(pad)) continue;
+      // A pad before the cursor's pad lies wholly on an earlier page.
+      if (after !== undefined && compareNatural(pad, after.pad) < 0) continue;
       const sections = sp.sections(pad);
-      resources.push({
+      const padTaken = take({ pad });
+      if (padTaken === 'full') return { resources, last: last! };
+      if (padTaken === 'take') resources.push({
         uri: padUri(pad),
         name: pad,
         title: `Pad ${pad}`,
@@ -208,18 +233,20 @@ export function createMcpServer(sp: Scratchpad, options: McpServerOptions = {}):
       for (const section of sections) {
         const current = sp.get(pad, section);
         if (current === undefined) continue;
-        resources.push({
+        const sectionTaken = take({ pad, section });
+        if (sectionTaken === 'full') return { resources, last: last! };
+        if (sectionTaken === 'take') resources.push({
           uri: sectionUri(pad, section),
           name: `${pad}/${section}`,
           title: `${pad} / ${section}`,
           description: `Section '${section}' of pad '${pad}', version ${current.version}, last written by ${current.updatedBy}.`,
           mimeType: MIME,
           size: new TextEncoder().encode(current.content).length,
-          annotations: { lastModified: new Date(current.updatedAt).toISOString() },
+          annotations: isoTime('lastModified', current.updatedAt),
         });
       }
     }
-    return resources;
+    return { resources };
   }
 
   // ------------------------------------------------------------------ notifications from the store
@@ -350,4 +377,13 @@ function packageVersion(): string {
   } catch {
     return '0.0.0';
   }
+}
+
+/**
+ * `{ [key]: ISO time }`, or nothing for a time no Date can show: a row synced from an older server may carry one,
+ * and one bad row must not make every resources/list and resources/read fail.
+ */
+function isoTime<K extends string>(key: K, time: number): Partial<Record<K, string>> {
+  const date = new Date(time);
+  return Number.isNaN(date.getTime()) ? {} : ({ [key]: date.toISOString() } as Record<K, string>);
 }

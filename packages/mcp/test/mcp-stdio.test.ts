@@ -102,6 +102,29 @@ describe('the built scratchpad-store-mcp over stdio', () => {
     expect(stderr).toContain("serving session 'stdio-test' over stdio (in memory)");
   });
 
+  it('pages resources/list over stdio: 100 a page, nextCursor, an invalid cursor is a JSON-RPC error', async () => {
+    const [script, ...args] = command(['--session', 'stdio-pages']);
+    const transport = new StdioClientTransport({ command: process.execPath, args: [script!, ...args], cwd: root, stderr: 'pipe' });
+    const client = new Client({ name: 'stdio-pager', version: '0.0.1' });
+    try {
+      await client.connect(transport);
+      // 120 sections in one pad: 121 resources.
+      for (let i = 0; i < 120; i++) {
+        await client.callTool({ name: 'scratchpad_write', arguments: { pad: 'big', section: `s${String(i).padStart(3, '0')}`, content: String(i) } });
+      }
+      const first = await client.listResources();
+      expect(first.resources).toHaveLength(100);
+      expect(first.nextCursor).toEqual(expect.any(String));
+      const second = await client.listResources({ cursor: first.nextCursor! });
+      expect(second.resources).toHaveLength(21);
+      expect(second.nextCursor).toBeUndefined();
+      expect(new Set([...first.resources, ...second.resources].map((r) => r.uri)).size).toBe(121);
+      await expect(client.listResources({ cursor: 'bogus!' })).rejects.toMatchObject({ code: -32602 });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('exits with 0 when the host closes stdin', async () => {
     const result = await runToEnd(command([]));
     expect(result).toMatchObject({ code: 0, signal: null, stdout: '' });

@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Authenticator } from './auth.js';
 import { HttpError } from './errors.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { ServerLimits, ServerStore } from './types.js';
 import { checkId, parseLimit, parsePush } from './validate.js';
 
@@ -21,6 +22,8 @@ export interface AppOptions {
   readonly cors: CorsOptions | undefined;
   /** True while the server shuts down: new requests get 503. */
   readonly closing: () => boolean;
+  /** Per-user request budget; none when undefined. */
+  readonly rateLimiter?: RateLimiter;
   readonly log: (message: string, error?: unknown) => void;
 }
 
@@ -34,7 +37,12 @@ export function createApp(options: AppOptions): ScratchpadApp {
   const app = new Hono<Env>();
 
   app.onError((error, c) => {
-    if (error instanceof HttpError) return c.json(error.toJSON(), error.status);
+    if (error instanceof HttpError) {
+      // A 500 the store raised on purpose (e.g. data it cannot read) is still a fault the operator must see.
+      if (error.status === 500) options.log(`${c.req.method} ${c.req.path} failed`, error);
+      if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.retryAfterSeconds));
+      return c.json(error.toJSON(), error.status);
+    }
     // Database and programming faults: the details go to the log, never to the client.
     options.log(`${c.req.method} ${c.req.path} failed`, error);
     return errorJson(c, 500, 'INTERNAL', 'The server could not handle the request. Try again later.');
@@ -44,9 +52,12 @@ export function createApp(options: AppOptions): ScratchpadApp {
   app.use('*', async (c, next) => {
     if (options.closing()) {
       c.header('Connection', 'close');
+      c.header('Retry-After', '2');
       return errorJson(c, 503, 'UNAVAILABLE', 'The server is shutting down. Try again shortly.');
     }
     await next();
+    // A request that began before the shutdown: answered, and its connection not kept for another.
+    if (options.closing()) c.res.headers.set('Connection', 'close');
   });
 
   if (options.cors) {
@@ -55,7 +66,9 @@ export function createApp(options: AppOptions): ScratchpadApp {
       cors({
         origin: typeof options.cors.origin === 'string' ? options.cors.origin : [...options.cors.origin],
         allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-        allowHeaders: ['Authorization', 'Content-Type'],
+        // The Mcp-* headers and Last-Event-ID are for browser-based MCP clients of /mcp.
+        allowHeaders: ['Authorization', 'Content-Type', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID'],
+        exposeHeaders: ['Mcp-Session-Id', 'WWW-Authenticate'],
         maxAge: options.cors.maxAge ?? 600,
       }),
     );
@@ -81,6 +94,12 @@ export function createApp(options: AppOptions): ScratchpadApp {
       return errorJson(c, 401, 'UNAUTHORIZED', header === undefined ? 'Send Authorization: Bearer <token>.' : 'The bearer token is not valid.');
     }
     c.set('userId', userId);
+    const waitMs = options.rateLimiter?.take(userId) ?? 0;
+    if (waitMs > 0) {
+      // Whole seconds, rounded up: a client that waits that long finds a request in its bucket.
+      c.header('Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000))));
+      return errorJson(c, 429, 'RATE_LIMITED', 'Too many requests for this user. Retry after the number of seconds in Retry-After.');
+    }
     await next();
   });
 
@@ -122,7 +141,7 @@ function optionalId(value: string | undefined, limits: ServerLimits): string | u
   return value === undefined || value === '' ? undefined : checkId(value, 'clientId', limits);
 }
 
-function errorJson(c: Context, status: 401 | 404 | 413 | 500 | 503, code: string, message: string): Response {
+function errorJson(c: Context, status: 401 | 404 | 413 | 429 | 500 | 503, code: string, message: string): Response {
   const body: ErrorResponse = { error: { code, message } };
   return c.json(body, status);
 }

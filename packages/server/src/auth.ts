@@ -59,33 +59,86 @@ export function tokenFileAuth(path: string): Authenticator {
   };
 }
 
-const HMAC_CONTEXT = 'scratchpad-store/v1:';
+// Non-expiring tokens (v1) and expiring ones (v2) are signed under different contexts, so that neither can be
+// read as the other: a v1 token of the user "bob.1999999999" is not a v2 token of "bob" valid until 2033.
+const HMAC_CONTEXT_V1 = 'scratchpad-store/v1:';
+const HMAC_CONTEXT_V2 = 'scratchpad-store/v2:';
 
-function signature(userId: string, secret: string): Buffer {
-  return createHmac('sha256', secret).update(HMAC_CONTEXT + userId).digest();
+/** 30 days: what `signToken` and `scratchpad-store-server token` give when no lifetime is asked for. */
+export const DEFAULT_TOKEN_LIFETIME_MS = 30 * 86_400_000;
+
+function hmac(context: string, payload: string, secret: string): Buffer {
+  return createHmac('sha256', secret).update(context + payload).digest();
+}
+
+/** A signature as it appears in a token: exactly 43 base64url characters, the only spelling of 32 bytes. */
+const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The 32 bytes of a token's signature, or undefined unless it is written the one canonical way: Node's decoder
+ * skips padding and junk characters and ignores the unused low bits of the last character, so several strings
+ * decode to the same bytes. Only the string that re-encodes to itself is accepted.
+ */
+function canonicalSignature(text: string): Buffer | undefined {
+  if (!SIGNATURE.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.length === 32 && bytes.toString('base64url') === text ? bytes : undefined;
+}
+
+export interface SignTokenOptions {
+  /** How long the token is valid, in ms. Default 30 days. */
+  readonly expiresInMs?: number;
+  /** The clock, in ms since 1970. Default Date.now(). */
+  readonly now?: number;
 }
 
 /**
- * A token for `userId` under `secret`: `<userId>.<base64url HMAC-SHA256>`. Anyone with the secret can mint tokens
- * for any user, so keep it on the server (and in whatever backend issues tokens to your users). Tokens do not
- * expire; changing the secret revokes all of them.
+ * A token for `userId` under `secret`: `<userId>.<expiry>.<base64url HMAC-SHA256>`, the expiry in whole seconds
+ * since 1970. Anyone with the secret can mint tokens for any user, so keep it on the server (and in whatever
+ * backend issues tokens to your users). Changing the secret revokes every token at once.
  */
-export function signToken(userId: string, secret: string): string {
+export function signToken(userId: string, secret: string, options: SignTokenOptions = {}): string {
   if (!isUserId(userId)) throw new Error(`A user id must be 1 to ${MAX_USER_ID} characters without control characters.`);
-  return `${userId}.${signature(userId, secret).toString('base64url')}`;
+  const lifetime = options.expiresInMs ?? DEFAULT_TOKEN_LIFETIME_MS;
+  if (!Number.isFinite(lifetime) || lifetime < 1000) throw new Error('A token must be valid for at least one second.');
+  const expires = Math.floor(((options.now ?? Date.now()) + lifetime) / 1000);
+  if (expires > MAX_EXPIRY_SECONDS) throw new Error('A token may be valid until the year 5138 at most.');
+  const payload = `${userId}.${expires}`;
+  return `${payload}.${hmac(HMAC_CONTEXT_V2, payload, secret).toString('base64url')}`;
 }
 
-/** Accepts tokens made by `signToken` with this secret (at least 32 characters). */
-export function hmacAuth(secret: string): Authenticator {
+/** Expiry claims have at most 11 digits (the year 5138), so parsing one never loses precision. */
+const MAX_EXPIRY_SECONDS = 99_999_999_999;
+const EXPIRY = /^(.+)\.([1-9][0-9]{0,10})$/;
+
+export interface HmacAuthOptions {
+  /**
+   * Also accept tokens without an expiry, `<userId>.<signature>`, as made by scratchpad-store before 0.2. Off by
+   * default: such a token, once leaked, works until the secret changes. Turn it on for the time it takes your
+   * backend to hand out new tokens, then off.
+   */
+  readonly acceptNonExpiring?: boolean;
+  /** The clock, in ms since 1970. Default Date.now. */
+  readonly now?: () => number;
+}
+
+/** Accepts unexpired tokens made by `signToken` with this secret (at least 32 characters). */
+export function hmacAuth(secret: string, options: HmacAuthOptions = {}): Authenticator {
   if (secret.length < 32) throw new Error('The HMAC secret must be at least 32 characters long.');
+  const now = options.now ?? Date.now;
+  const matches = (given: Buffer, context: string, payload: string) => timingSafeEqual(given, hmac(context, payload, secret));
   return (token) => {
     const dot = token.lastIndexOf('.');
     if (dot <= 0) return undefined;
-    const userId = token.slice(0, dot);
-    if (!isUserId(userId)) return undefined;
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
-    const expected = signature(userId, secret);
-    return given.length === expected.length && timingSafeEqual(given, expected) ? userId : undefined;
+    const given = canonicalSignature(token.slice(dot + 1));
+    if (!given) return undefined;
+    const payload = token.slice(0, dot);
+    const claim = EXPIRY.exec(payload);
+    if (claim && isUserId(claim[1]) && matches(given, HMAC_CONTEXT_V2, payload)) {
+      return Number(claim[2]) * 1000 > now() ? claim[1] : undefined;
+    }
+    if (options.acceptNonExpiring && isUserId(payload) && matches(given, HMAC_CONTEXT_V1, payload)) return payload;
+    return undefined;
   };
 }
 

@@ -13,6 +13,8 @@ export class HttpError extends Error {
     readonly status: HttpStatus,
     readonly code: string,
     message: string,
+    /** Sent as `Retry-After` (seconds): when a retry may succeed (a 503 for a busy session). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

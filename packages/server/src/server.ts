@@ -4,6 +4,9 @@ import { createAdaptorServer } from '@hono/node-server';
 import { createApp, type CorsOptions, type ScratchpadApp } from './app.js';
 import type { Authenticator } from './auth.js';
 import { resolveServerLimits } from './limits.js';
+import { mountMcp, type ServerMcpOptions } from './mcp/route.js';
+import { sessionPokes } from './mcp/pokes.js';
+import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import type { PruneReport, ServerLimits, ServerStore } from './types.js';
 
 export interface RetentionOptions {
@@ -22,10 +25,17 @@ export interface ServerOptions {
   /** Off unless given: browsers on other origins need it. */
   readonly cors?: CorsOptions;
   readonly retention?: RetentionOptions;
+  /** A token bucket per user: over it, requests get 429 with Retry-After. Off unless given. */
+  readonly rateLimit?: RateLimitOptions;
   /** Where server faults are reported. Default: console.error. */
   readonly log?: (message: string, error?: unknown) => void;
   /** How long `close()` waits for in-flight requests before cutting connections. Default 10 s. */
   readonly shutdownTimeoutMs?: number;
+  /**
+   * MCP over Streamable HTTP at `/mcp`, under the same auth (docs/mcp.md#remote-hosts-mcp-over-http): `true` or options. Needs the
+   * optional peer `@scratchpad-store/mcp`, which is loaded only then.
+   */
+  readonly mcp?: boolean | ServerMcpOptions;
 }
 
 export interface ListenInfo {
@@ -49,20 +59,33 @@ export interface ScratchpadServer {
   readonly store: ServerStore;
 }
 
+/** How long the listener stays open without requests before a shutdown closes it. */
+const DRAIN_QUIET_MS = 300;
+
 export function createServer(options: ServerOptions): ScratchpadServer {
   const limits = resolveServerLimits(options.limits);
   const log = options.log ?? ((message: string, error?: unknown) => console.error(`scratchpad-store: ${message}`, error ?? ''));
   let closing = false;
   let inFlight = 0;
+  let lastRequestAt = 0;
   let idle: (() => void) | undefined;
   const track = {
-    begin: () => void inFlight++,
+    begin: () => {
+      inFlight++;
+      lastRequestAt = Date.now();
+    },
     end: () => {
       inFlight--;
       if (inFlight === 0) idle?.();
     },
   };
-  const app = createApp({ store: options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, log });
+  const rateLimiter = options.rateLimit ? createRateLimiter(options.rateLimit) : undefined;
+  // With MCP, the app serves through a store that reports its commits, so that MCP sessions pull them at once.
+  const pokes = options.mcp ? sessionPokes(options.store) : undefined;
+  const app = createApp({ store: pokes?.store ?? options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, log, ...(rateLimiter ? { rateLimiter } : {}) });
+  const mcp =
+    pokes &&
+    mountMcp(app, { store: pokes.store, pokes, auth: options.auth, limits, options: options.mcp === true ? {} : options.mcp || {}, log, ...(rateLimiter ? { rateLimiter } : {}) });
 
   let pruning: Promise<PruneReport | undefined> | undefined;
   const prune = (): Promise<PruneReport | undefined> => {
@@ -124,9 +147,22 @@ export function createServer(options: ServerOptions): ScratchpadServer {
         closing = true;
         for (const timer of timers) clearTimeout(timer);
         const listening = server;
+        const timeoutMs = options.shutdownTimeoutMs ?? 10_000;
+        const until = Date.now() + timeoutMs;
+        // MCP sessions hold streams open (in flight until they end) and may still push: ended first, and flushed
+        // while the store is open.
+        await mcp?.close();
+        // Drain while still listening: requests already in flight finish, and requests that arrive meanwhile (on
+        // kept-alive connections, or waiting in the accept backlog) get 503 with Retry-After and Connection: close
+        // instead of a reset. The listener closes once nothing is in flight and no request has come for a moment.
+        if (listening) {
+          while (Date.now() < until && (inFlight > 0 || Date.now() - lastRequestAt < DRAIN_QUIET_MS)) {
+            await new Promise((resolve) => setTimeout(resolve, 25));
+          }
+        }
         const socketsClosed = listening ? new Promise<void>((resolve) => listening.close(() => resolve())) : Promise.resolve();
         listening?.closeIdleConnections();
-        const deadline = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownTimeoutMs ?? 10_000).unref());
+        const deadline = new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, until - Date.now())).unref());
         if (inFlight > 0) await Promise.race([new Promise<void>((resolve) => (idle = resolve)), deadline]);
         // Keep-alive connections that served their last request would otherwise hold `close` open.
         listening?.closeAllConnections();

@@ -14,6 +14,10 @@ export function checkId(value: string | undefined, what: 'sessionId' | 'clientId
   if (value === undefined || value.length === 0) throw new HttpError(400, 'BAD_REQUEST', `${what} is missing.`);
   if (value.length > limits.maxNameLength) throw new HttpError(400, 'BAD_REQUEST', `${what} is longer than ${limits.maxNameLength} characters.`);
   if (CONTROL.test(value)) throw new HttpError(400, 'BAD_REQUEST', `${what} contains a control character.`);
+  // Hono decodes a URL's %ED%A0%80 to a lone surrogate; it has no UTF-8 form, so no store could keep it as sent.
+  if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) {
+    throw new HttpError(400, 'BAD_REQUEST', `${what} contains an unpaired surrogate; use well-formed Unicode text.`);
+  }
   return value;
 }
 
@@ -34,11 +38,12 @@ const opSchema = z.object({
   baseVersion: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
   baseMutationId: positive.optional(),
   agent: z.string(),
-  // A fake clock may tick in fractions; history keeps whole milliseconds.
+  // A fake clock may tick in fractions; history keeps whole milliseconds. The range (validateTimestamp) is checked
+  // per op by the rules, so that an op with a bad time is rejected and processed instead of blocking its outbox.
   timestamp: z
     .number()
     .refine(Number.isFinite, 'must be a finite number')
-    .transform((t) => Math.max(0, Math.round(t))),
+    .transform((t) => Math.round(t)),
   /** Optional: the client's own history op for a replace ('edit', 'revert', 'write_prepend'), kept in server history. */
   op: z.enum(['write_replace', 'write_append', 'write_prepend', 'edit', 'revert', 'delete']).optional(),
 });

@@ -5,7 +5,8 @@ import { createSqlStore } from '../rules/apply.js';
 import { entryFromRow } from '../rules/tx.js';
 import { groupPrunable, onlyChangedSession, sectionRow, type ClientRow, type PrunableSection, type SeqEntry, type SessionRow, type StoreTx } from '../rules/tx.js';
 import type { ServerLimits, ServerStore } from '../types.js';
-import { InFlight, WriteConflict, hashKey, nonce, optimisticRunner, type OptimisticTx, type RetryPolicy } from './common.js';
+import { isSessionKey, sessionKey, splitSessionKey } from '../rules/tenancy.js';
+import { DanglingReference, InFlight, SessionLocks, WriteConflict, compareNames, hashKey, isTransient, nonce, optimisticRunner, retryTransient, type OptimisticTx, type RetryPolicy } from './common.js';
 import { PayloadCache } from './payload-cache.js';
 
 /**
@@ -32,6 +33,12 @@ export interface BlobStoreOptions {
   readonly createIfMissing?: boolean;
   /** Passed to the client made from `connectionString` (retry options, a proxy, a custom HTTP client). */
   readonly pipeline?: Readonly<Record<string, unknown>>;
+  /**
+   * Retention (`prune`) also deletes payload blobs that no state refers to and that are older than this: left by a
+   * crash between writing a value and the commit, or by a write whose outcome stayed unknown. It must exceed the
+   * longest a push can take. Default 1 hour.
+   */
+  readonly orphanGraceMs?: number;
 }
 
 /**
@@ -60,19 +67,74 @@ export async function blobStore(options: BlobStoreOptions): Promise<ServerStore>
   const container = service.getContainerClient(options.container ?? 'scratchpad');
   if (options.createIfMissing ?? true) await container.createIfNotExists();
   else if (!(await container.exists())) throw new Error(`Blob container ${container.containerName} does not exist.`);
-  const ctx: BlobContext = { container, cache: new PayloadCache(), spillChars: options.spillChars ?? 64 * 1024 };
+  const ctx: BlobContext = { container, cache: new PayloadCache(), spillChars: options.spillChars ?? 64 * 1024, locks: new SessionLocks(), migrations: new Map() };
   const inFlight = new InFlight('Blob Storage');
   const run = optimisticRunner((mode) => new BlobTx(ctx, mode), options.retry ?? {}, inFlight);
-  return createSqlStore('azure-blob', run, limits, {
+  const store = createSqlStore('azure-blob', run, limits, {
     health: () => inFlight.run(async () => void (await container.getProperties())),
     close: () => inFlight.close(),
   });
+  const graceMs = options.orphanGraceMs ?? 3_600_000;
+  return {
+    ...store,
+    // The sweep runs with retention because both are the periodic housekeeping an operator turns on together.
+    async prune(pruneOptions) {
+      // Sessions written before tenancy keys move to their owner's key first, so that retention sees them too.
+      await inFlight.run(() => migrateAllLegacy(ctx));
+      const report = await store.prune(pruneOptions);
+      await inFlight.run(() => sweepOrphans(ctx, Date.now() - graceMs));
+      return report;
+    },
+  };
+}
+
+/**
+ * Deletes payload blobs that their session's state does not refer to: written at `cutoff` or before (a value an
+ * attempt still running may have written is younger), or of an epoch before the session's (written before it was deleted). Safe
+ * without a lock: a state can only come to refer to a value that its own attempt wrote or that the state it replaced
+ * referred to, so a value the current state lacks never comes back.
+ */
+async function sweepOrphans(ctx: BlobContext, cutoff: number): Promise<number> {
+  const bySession = new Map<string, { name: string; ref: string; old: boolean }[]>();
+  for await (const blob of ctx.container.listBlobsFlat({ prefix: 'sessions/' })) {
+    const match = /^sessions\/([0-9a-f]{64})\/payloads\/(.+)$/.exec(blob.name);
+    if (!match) continue;
+    const list = bySession.get(match[1]!) ?? [];
+    list.push({ name: blob.name, ref: match[2]!, old: blob.properties.lastModified.getTime() <= cutoff });
+    bySession.set(match[1]!, list);
+  }
+  let deleted = 0;
+  for (const [dir, payloads] of bySession) {
+    const state = await readBlob(ctx.container, `sessions/${dir}/state.json`);
+    const file = state ? (JSON.parse(state.text) as StateFile) : undefined;
+    const refs = refsOf(file);
+    const epoch = file?.epoch ?? 0;
+    for (const p of payloads) {
+      if (refs.has(p.ref) || !(p.old || epochOf(p.ref) < epoch)) continue;
+      await deletePayload(ctx, p.name);
+      deleted++;
+    }
+  }
+  return deleted;
+}
+
+function deletePayload(ctx: BlobContext, name: string): Promise<unknown> {
+  return retryTransient(() => ctx.container.getBlobClient(name).deleteIfExists(), statusOf);
+}
+
+/** The epoch a payload was written in: its name starts `e<epoch>.` (names from before epochs have none: 0). */
+function epochOf(ref: string): number {
+  const match = /^e(\d+)\./.exec(ref);
+  return match ? Number(match[1]) : 0;
 }
 
 interface BlobContext {
   readonly container: ContainerClient;
   readonly cache: PayloadCache;
   readonly spillChars: number;
+  readonly locks: SessionLocks;
+  /** Migrations of legacy sessions running in this process, by key: concurrent requests for one key share one. */
+  readonly migrations: Map<string, Promise<boolean>>;
 }
 
 /** A text value kept in the state blob, or in a payload blob of its own. */
@@ -122,6 +184,12 @@ interface StateFile {
   userId: string;
   nextSeq: number;
   prunedSeq: number;
+  /**
+   * Bumped by each deletion of the session's data; payload blobs are named with the epoch of the state they were
+   * written on, so that after a deletion every older one can go, also those of attempts that never committed.
+   * Absent in states written before epochs: 0.
+   */
+  epoch?: number;
   createdAt: number;
   clients: ClientRecord[];
   sections: SectionDoc[];
@@ -142,6 +210,8 @@ interface Loaded {
   file: StateFile | undefined;
   /** Payload blobs the stored state refers to: those the new state drops are deleted after the commit. */
   storedRefs: Set<string>;
+  /** The epoch as read: when the commit raises it, the payloads of older epochs are deleted after it. */
+  storedEpoch: number;
   dirty: boolean;
 }
 
@@ -188,12 +258,20 @@ const sameSection = (pad: string, section: string) => (r: { pad: string; section
 class BlobTx implements StoreTx, OptimisticTx {
   readonly tx: StoreTx = this;
   private readonly states = new Map<string, Loaded>();
-  /** Payload blobs written by this attempt: deleted again when it does not commit. */
+  /** Payload blobs written by this attempt (refs): deleted again when no committed state refers to them. */
   private readonly written: string[] = [];
-  private committedState: { sessionId: string; refs: Set<string> } | undefined;
-  /** 'unknown' after a state upload that failed without an answer: it may have landed, naming this attempt's payloads. */
-  private outcome: 'none' | 'failed' | 'unknown' | 'committed' = 'none';
+  private writtenIn: string | undefined;
+  private committedState: { sessionId: string; refs: Set<string>; epoch: number } | undefined;
+  /**
+   * 'lost': the state upload failed, and the state has moved on without this attempt's: it either never landed or
+   * landed and was replaced since, by a writer that kept or deleted what it named. 'unknown': the upload failed
+   * without an answer and the state is still the one read: it may yet land, naming this attempt's payloads.
+   */
+  private outcome: 'none' | 'lost' | 'unknown' | 'committed' = 'none';
   private current: string | undefined;
+  /** Set in the state blob's metadata by this attempt's upload: how a lost answer is told from a lost race. */
+  private readonly attemptId = nonce();
+  private release: (() => void) | undefined;
 
   constructor(
     private readonly ctx: BlobContext,
@@ -204,10 +282,12 @@ class BlobTx implements StoreTx, OptimisticTx {
     this.current = sessionId;
     let loaded = this.states.get(sessionId);
     if (!loaded) {
-      const blob = await readBlob(this.ctx.container, stateName(sessionId));
+      let blob = await readBlob(this.ctx.container, stateName(sessionId));
+      // A key without a state may be a session stored under its id alone before tenancy keys: move it first.
+      if (!blob && isSessionKey(sessionId) && (await migrateOnce(this.ctx, sessionId))) blob = await readBlob(this.ctx.container, stateName(sessionId));
       const file = blob ? (JSON.parse(blob.text) as StateFile) : undefined;
       if (file && file.format !== 1) throw new Error(`Session state blob has format ${String(file.format)}; this server knows 1. Upgrade scratchpad-store.`);
-      loaded = { etag: blob?.etag, file, storedRefs: refsOf(file), dirty: false };
+      loaded = { etag: blob?.etag, file, storedRefs: refsOf(file), storedEpoch: file?.epoch ?? 0, dirty: false };
       this.states.set(sessionId, loaded);
     }
     return loaded;
@@ -230,9 +310,12 @@ class BlobTx implements StoreTx, OptimisticTx {
     if (typeof t === 'string') return Promise.resolve(t);
     return this.ctx.cache.get(t.ref, async () => {
       const blob = await readBlob(this.ctx.container, payloadPrefix(sessionId) + t.ref);
+      if (blob) return blob.text;
       // Deleted after a later commit stopped referring to it: what this transaction read is stale, so run it again.
-      if (!blob) throw new WriteConflict(`payload blob ${t.ref} is gone`);
-      return blob.text;
+      // But if the state is still the one read, the state itself names a value that is gone: no retry can help.
+      const now = await stateProperties(this.ctx.container, sessionId);
+      if (now?.etag === this.states.get(sessionId)?.etag) throw new DanglingReference(`payload blob ${t.ref}`);
+      throw new WriteConflict(`payload blob ${t.ref} is gone`);
     });
   }
 
@@ -259,8 +342,10 @@ class BlobTx implements StoreTx, OptimisticTx {
     return entryFromRow(sessionId, { pad: doc.pad, section: doc.section, patch: await this.text(sessionId, doc.patch) });
   }
 
-  async session(sessionId: string): Promise<SessionRow | undefined> {
-    // No lock: the compare-and-swap at commit fails if anyone else wrote the state blob since this read.
+  async session(sessionId: string, lock = false): Promise<SessionRow | undefined> {
+    // Writers of this process queue per session (so they never race each other); other instances are caught by the
+    // compare-and-swap at commit, which fails if anyone else wrote the state blob since this read.
+    if (lock && this.mode === 'write' && !this.release) this.release = await this.ctx.locks.acquire(sessionId);
     const file = await this.file(sessionId);
     return file && { sessionId, userId: file.userId, nextSeq: file.nextSeq, prunedSeq: file.prunedSeq };
   }
@@ -286,7 +371,7 @@ class BlobTx implements StoreTx, OptimisticTx {
     }
     const binding = await this.binding(clientId);
     // Bound but never committed to (the push that bound it failed later): nothing processed yet.
-    return binding && { clientId, userId: binding.userId, sessionId: binding.sessionId, lastMutationId: 0 };
+    return binding && { clientId, userId: binding.userId, sessionId: boundKey(binding), lastMutationId: 0 };
   }
 
   private async binding(clientId: string): Promise<Binding | undefined> {
@@ -310,12 +395,15 @@ class BlobTx implements StoreTx, OptimisticTx {
       await this.ctx.container.getBlockBlobClient(bindingName(row.clientId)).upload(body, Buffer.byteLength(body), {
         conditions: { ifNoneMatch: '*' },
         blobHTTPHeaders: { blobContentType: 'application/json' },
+        metadata: KEYED_BINDING,
       });
     } catch (error) {
       const status = statusOf(error);
       if (status !== 409 && status !== 412) throw error;
       const existing = await this.binding(row.clientId);
-      if (!existing || existing.userId !== row.userId || existing.sessionId !== row.sessionId) return false;
+      if (!existing || existing.userId !== row.userId || boundKey(existing) !== row.sessionId) return false;
+      // Bound before tenancy keys (its first push never committed): name the key from now on.
+      if (existing.sessionId !== row.sessionId) await rebind(this.ctx, row.clientId, existing.sessionId);
     }
     file.clients.push({ clientId: row.clientId, userId: row.userId, lastMutationId: row.lastMutationId, updatedAt: now });
     return true;
@@ -410,6 +498,8 @@ class BlobTx implements StoreTx, OptimisticTx {
     file.sections = [];
     file.entries = [];
     file.anchors = [];
+    // Every payload of an earlier epoch goes after the commit, also those no state ever named.
+    file.epoch = (file.epoch ?? 0) + 1;
   }
 
   async sessionsWithHistoryBefore(cutoff: number): Promise<string[]> {
@@ -417,9 +507,10 @@ class BlobTx implements StoreTx, OptimisticTx {
     for await (const blob of this.ctx.container.listBlobsFlat({ prefix: 'sessions/', includeMetadata: true })) {
       if (!blob.name.endsWith('/state.json')) continue;
       const from = blob.metadata?.historyfrom;
-      const id = blob.metadata?.sessionid;
-      if (from === undefined || id === undefined || !(Number(from) < cutoff)) continue;
-      found.push(Buffer.from(id, 'base64url').toString('utf8'));
+      const id = sessionIdOf(blob.metadata);
+      // Legacy sessions were migrated to their keys just before (see `migrateAllLegacy`); one left here failed to.
+      if (from === undefined || id === undefined || !isSessionKey(id) || !(Number(from) < cutoff)) continue;
+      found.push(id);
     }
     return found;
   }
@@ -451,40 +542,63 @@ class BlobTx implements StoreTx, OptimisticTx {
     await this.spill(sessionId, file);
     const body = JSON.stringify(file);
     const historyFrom = file.entries.reduce((min, e) => Math.min(min, e.receivedAt), Infinity);
-    this.outcome = 'unknown';
-    try {
-      await this.ctx.container.getBlockBlobClient(stateName(sessionId)).upload(body, Buffer.byteLength(body), {
-        conditions: loaded.etag !== undefined ? { ifMatch: loaded.etag } : { ifNoneMatch: '*' },
-        blobHTTPHeaders: { blobContentType: 'application/json' },
-        metadata: {
-          sessionid: Buffer.from(sessionId, 'utf8').toString('base64url'),
-          ...(Number.isFinite(historyFrom) ? { historyfrom: String(historyFrom) } : {}),
-        },
-      });
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 412 || status === 409) {
-        this.outcome = 'failed';
-        throw new WriteConflict(`session state blob answered ${status}`);
+    const client = this.ctx.container.getBlockBlobClient(stateName(sessionId));
+    const options = {
+      conditions: loaded.etag !== undefined ? { ifMatch: loaded.etag } : { ifNoneMatch: '*' },
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+      metadata: {
+        // JSON first: it escapes unpaired surrogates, which UTF-8 (and so base64 of it) cannot carry.
+        sessionkey: Buffer.from(JSON.stringify(sessionId), 'utf8').toString('base64url'),
+        attempt: this.attemptId,
+        ...(Number.isFinite(historyFrom) ? { historyfrom: String(historyFrom) } : {}),
+      },
+    };
+    for (let send = 1; ; send++) {
+      this.outcome = 'unknown';
+      try {
+        await client.upload(body, Buffer.byteLength(body), options);
+        break;
+      } catch (error) {
+        // A 412 may be the SDK's own retry of an upload that landed, whose answer was lost; a dropped connection or
+        // a 5xx may hide one that landed too. The state blob's metadata tells which.
+        const now = await retryTransient(() => stateProperties(this.ctx.container, sessionId), statusOf);
+        if (now?.attempt === this.attemptId) break;
+        if (now?.etag !== loaded.etag) {
+          this.outcome = 'lost';
+          throw new WriteConflict(`session state blob answered ${statusOf(error) ?? 'nothing'}`);
+        }
+        // Still the state this attempt read: the upload has not landed. Send it again under the same condition (at
+        // most one copy can land); after a few tries give up with the outcome unknown, deleting nothing.
+        if (send >= 4) throw error;
       }
-      throw error;
     }
     this.outcome = 'committed';
-    this.committedState = { sessionId, refs: refsOf(file) };
+    this.committedState = { sessionId, refs: refsOf(file), epoch: file.epoch ?? 0 };
   }
 
   /** Moves long new text values to payload blobs of their own, written before the state blob that names them. */
   private async spill(sessionId: string, file: StateFile): Promise<void> {
     const put = async (text: Text): Promise<Text> => {
       if (typeof text !== 'string' || text.length <= this.ctx.spillChars) return text;
-      const ref = nonce();
+      const ref = `e${file.epoch ?? 0}.${nonce()}`;
       const name = payloadPrefix(sessionId) + ref;
       const bytes = Buffer.from(text, 'utf8');
-      this.written.push(name);
-      await this.ctx.container.getBlockBlobClient(name).upload(bytes, bytes.length, {
-        conditions: { ifNoneMatch: '*' },
-        blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' },
-      });
+      this.written.push(ref);
+      this.writtenIn = sessionId;
+      try {
+        await retryTransient(
+          () =>
+            this.ctx.container.getBlockBlobClient(name).upload(bytes, bytes.length, {
+              conditions: { ifNoneMatch: '*' },
+              blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' },
+            }),
+          statusOf,
+        );
+      } catch (error) {
+        // The name is random and new: if it exists, it is this upload, landed on an earlier try whose answer was lost.
+        const status = statusOf(error);
+        if (status !== 409 && status !== 412) throw error;
+      }
       this.ctx.cache.set(ref, text);
       return { ref };
     };
@@ -498,18 +612,238 @@ class BlobTx implements StoreTx, OptimisticTx {
   }
 
   async cleanup(): Promise<void> {
+    this.release?.();
+    this.release = undefined;
     const doomed: string[] = [];
-    if (this.outcome === 'none' || this.outcome === 'failed') doomed.push(...this.written);
-    else if (this.outcome === 'committed' && this.committedState) {
-      const { sessionId, refs } = this.committedState;
+    if (this.outcome === 'none' && this.writtenIn !== undefined) {
+      // The upload was never sent: nothing can name this attempt's payloads.
+      for (const ref of this.written) doomed.push(payloadPrefix(this.writtenIn) + ref);
+    } else if (this.outcome === 'lost' && this.writtenIn !== undefined && this.written.length > 0) {
+      // It may have landed and been replaced by a writer that kept some of them: keep what the state names now.
+      const blob = await readBlob(this.ctx.container, stateName(this.writtenIn));
+      const refs = refsOf(blob ? (JSON.parse(blob.text) as StateFile) : undefined);
+      for (const ref of this.written) if (!refs.has(ref)) doomed.push(payloadPrefix(this.writtenIn) + ref);
+    } else if (this.outcome === 'committed' && this.committedState) {
+      const { sessionId, refs, epoch } = this.committedState;
       const loaded = this.states.get(sessionId)!;
       for (const ref of loaded.storedRefs) if (!refs.has(ref)) doomed.push(payloadPrefix(sessionId) + ref);
+      if (epoch > loaded.storedEpoch) {
+        // The session's data was deleted: every payload of an earlier epoch goes, named or orphaned.
+        for await (const blob of this.ctx.container.listBlobsFlat({ prefix: payloadPrefix(sessionId) })) {
+          const ref = blob.name.slice(payloadPrefix(sessionId).length);
+          if (epochOf(ref) < epoch && !doomed.includes(blob.name)) doomed.push(blob.name);
+        }
+      }
     }
-    await Promise.all(doomed.map((name) => this.ctx.container.getBlobClient(name).deleteIfExists()));
+    await Promise.all(doomed.map((name) => deletePayload(this.ctx, name)));
   }
 }
 
+/** The state blob's ETag and the attempt that wrote it, without downloading it. */
+async function stateProperties(container: ContainerClient, sessionId: string): Promise<{ etag: string; attempt: string | undefined } | undefined> {
+  try {
+    const properties = await container.getBlobClient(stateName(sessionId)).getProperties();
+    return { etag: properties.etag ?? '', attempt: properties.metadata?.attempt };
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** The session id a state blob's metadata names: `sessionkey` (JSON, then base64url), or the older `sessionid`. */
+function sessionIdOf(metadata: Record<string, string> | undefined): string | undefined {
+  if (metadata?.sessionkey !== undefined) return JSON.parse(Buffer.from(metadata.sessionkey, 'base64url').toString('utf8')) as string;
+  return metadata?.sessionid === undefined ? undefined : Buffer.from(metadata.sessionid, 'base64url').toString('utf8');
+}
+
 function sortSections(docs: readonly SectionDoc[]): SectionDoc[] {
-  // The order SQL's ORDER BY pad, section gives (code unit order, like the C collation the tests use).
-  return [...docs].sort((a, b) => (a.pad < b.pad ? -1 : a.pad > b.pad ? 1 : a.section < b.section ? -1 : a.section > b.section ? 1 : 0));
+  return [...docs].sort((a, b) => compareNames(a.pad, b.pad) || compareNames(a.section, b.section));
+}
+
+/** A binding's session as a key: bindings written before tenancy keys name the session id alone, of their own user. */
+function boundKey(binding: Binding): string {
+  return isSessionKey(binding.sessionId) ? binding.sessionId : sessionKey(binding.userId, binding.sessionId);
+}
+
+/**
+ * Metadata of bindings that name a key: retention's pass finds the others (written before tenancy keys, or before
+ * this mark) by listing, without reading every binding.
+ */
+const KEYED_BINDING = { keyed: '1' };
+
+/** One migration per key at a time in this process: concurrent first requests of the owner share it. */
+function migrateOnce(ctx: BlobContext, key: string): Promise<boolean> {
+  let running = ctx.migrations.get(key);
+  if (!running) {
+    running = migrateLegacy(ctx, key).finally(() => ctx.migrations.delete(key));
+    ctx.migrations.set(key, running);
+  }
+  return running;
+}
+
+/**
+ * Tenancy (rules/tenancy.ts) keys sessions by user and session id. A session written before that has its state under
+ * its id alone (`sessions/<sha256(id)>/`, no U+001F in the id), owned by its first writer. The first time the owner's
+ * key is read and has no state, the session moves there, so nothing scans the container at open (retention's pass,
+ * `migrateAllLegacy`, moves the rest):
+ *
+ * 1. The payload blobs the legacy state names are copied to the key's prefix under the same names, each created
+ *    with `If-None-Match: *` (a payload never changes, so an existing copy is this one).
+ * 2. The state is written under the key with `sessionId` the key, created with `If-None-Match: *`: the session
+ *    appears complete, at once, and only once. A migrator that loses this race (or finds the key's state already
+ *    there) never overwrites it; payloads it copied that the state no longer names are orphans the sweep removes.
+ * 3. The bindings of the state's clients are rewritten to the key (each with `If-Match`), then the legacy state is
+ *    deleted (`If-Match` on the ETag that was copied: a state written since by a server of the previous release
+ *    stays), then its payloads.
+ *
+ * Every step can be repeated and resumed. True when the key's state now exists (migrated here or by another).
+ */
+async function migrateLegacy(ctx: BlobContext, key: string): Promise<boolean> {
+  const parts = splitSessionKey(key);
+  if (!parts) return false;
+  const { container } = ctx;
+  const legacyId = parts.sessionId;
+  const blob = await retryTransient(() => readBlob(container, stateName(legacyId)), statusOf);
+  if (!blob) return false;
+  const file = JSON.parse(blob.text) as StateFile;
+  // Another user's session of that id stays where it is: this user gets a new one.
+  if (file.userId !== parts.userId || file.sessionId !== legacyId) return false;
+  if (!(await stateProperties(container, key))) {
+    let copied = true;
+    for (const ref of refsOf(file)) {
+      if (!(await copyPayload(ctx, legacyId, key, ref))) {
+        copied = false;
+        break;
+      }
+    }
+    if (copied) {
+      const moved: StateFile = { ...file, sessionId: key };
+      const body = JSON.stringify(moved);
+      const historyFrom = moved.entries.reduce((min, e) => Math.min(min, e.receivedAt), Infinity);
+      try {
+        await retryTransient(
+          () =>
+            container.getBlockBlobClient(stateName(key)).upload(body, Buffer.byteLength(body), {
+              conditions: { ifNoneMatch: '*' },
+              blobHTTPHeaders: { blobContentType: 'application/json' },
+              metadata: {
+                sessionkey: Buffer.from(JSON.stringify(key), 'utf8').toString('base64url'),
+                migratedfrom: Buffer.from(JSON.stringify(legacyId), 'utf8').toString('base64url'),
+                attempt: nonce(),
+                ...(Number.isFinite(historyFrom) ? { historyfrom: String(historyFrom) } : {}),
+              },
+            }),
+          statusOf,
+        );
+      } catch (error) {
+        // Another migrator's state landed first, or this one on a try whose answer was lost: either is the session.
+        const status = statusOf(error);
+        if (status !== 409 && status !== 412) throw error;
+      }
+    } else if (!(await stateProperties(container, key))) {
+      // A payload the legacy state names is gone, and no other migrator finished (which would have deleted it).
+      throw new DanglingReference(`payload blob ${JSON.stringify(legacyId)} of a session stored before tenancy keys`);
+    }
+  }
+  await cleanupLegacy(ctx, legacyId, blob.etag, file);
+  return true;
+}
+
+/** Copies one payload blob to the key's prefix. False when the legacy one is gone (another migrator cleaned up). */
+async function copyPayload(ctx: BlobContext, legacyId: string, key: string, ref: string): Promise<boolean> {
+  const source = await retryTransient(() => readBlob(ctx.container, payloadPrefix(legacyId) + ref), statusOf);
+  if (!source) return false;
+  const bytes = Buffer.from(source.text, 'utf8');
+  try {
+    await retryTransient(
+      () =>
+        ctx.container.getBlockBlobClient(payloadPrefix(key) + ref).upload(bytes, bytes.length, {
+          conditions: { ifNoneMatch: '*' },
+          blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' },
+        }),
+      statusOf,
+    );
+  } catch (error) {
+    // Payloads are written once: one of that name is this payload, copied by another migrator or an earlier try.
+    const status = statusOf(error);
+    if (status !== 409 && status !== 412) throw error;
+  }
+  return true;
+}
+
+/** Step 3 of `migrateLegacy`: bindings to the key, the legacy state (if it is still the one copied), its payloads. */
+async function cleanupLegacy(ctx: BlobContext, legacyId: string, etag: string, file: StateFile): Promise<void> {
+  const { container } = ctx;
+  for (const client of file.clients) await rebind(ctx, client.clientId, legacyId);
+  try {
+    await retryTransient(() => container.getBlobClient(stateName(legacyId)).delete({ conditions: { ifMatch: etag } }), statusOf);
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === 404) {
+      // Deleted by another migrator (or by an earlier try whose answer was lost): its payloads go below.
+    } else if (status === 412) {
+      // Written since it was copied: keep it, and the payloads it names.
+      return;
+    } else throw error;
+  }
+  const names: string[] = [];
+  for await (const payload of container.listBlobsFlat({ prefix: payloadPrefix(legacyId) })) names.push(payload.name);
+  await Promise.all(names.map((name) => deletePayload(ctx, name)));
+}
+
+/** Points a binding that names the legacy id at the key of its own user, by compare-and-swap. */
+async function rebind(ctx: BlobContext, clientId: string, legacyId: string): Promise<void> {
+  const client = ctx.container.getBlockBlobClient(bindingName(clientId));
+  for (let tries = 1; ; tries++) {
+    const blob = await retryTransient(() => readBlob(ctx.container, bindingName(clientId)), statusOf);
+    if (!blob) return;
+    const binding = JSON.parse(blob.text) as Binding;
+    if (binding.sessionId !== legacyId) return;
+    const body = JSON.stringify({ ...binding, sessionId: sessionKey(binding.userId, legacyId) });
+    try {
+      await client.upload(body, Buffer.byteLength(body), { conditions: { ifMatch: blob.etag }, blobHTTPHeaders: { blobContentType: 'application/json' }, metadata: KEYED_BINDING });
+      return;
+    } catch (error) {
+      // 412: changed since read (another migrator rebound it, or a try whose answer was lost): read it again.
+      const status = statusOf(error);
+      if ((status !== 412 && !isTransient(status)) || tries >= 40) throw error;
+    }
+  }
+}
+
+/**
+ * Migrates every legacy session (run with retention): those whose owners have not come back yet, and those whose
+ * cleanup was cut short. One failure does not stop the others; the first is thrown at the end.
+ */
+async function migrateAllLegacy(ctx: BlobContext): Promise<void> {
+  let first: unknown;
+  for await (const blob of ctx.container.listBlobsFlat({ prefix: 'sessions/', includeMetadata: true })) {
+    if (!blob.name.endsWith('/state.json')) continue;
+    const id = sessionIdOf(blob.metadata);
+    if (id !== undefined && isSessionKey(id)) continue;
+    try {
+      const state = await readBlob(ctx.container, blob.name);
+      if (!state) continue;
+      const file = JSON.parse(state.text) as StateFile;
+      if (isSessionKey(file.sessionId)) continue;
+      await migrateOnce(ctx, sessionKey(file.userId, file.sessionId));
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  // Bindings not named by any state (bound, but the first push never committed) are not rewritten by a migration.
+  // Unmarked ones are read once: a legacy one moves to its user's key, a keyed one gets the mark.
+  for await (const blob of ctx.container.listBlobsFlat({ prefix: 'clients/', includeMetadata: true })) {
+    if (blob.metadata?.keyed === KEYED_BINDING.keyed) continue;
+    try {
+      const found = await readBlob(ctx.container, blob.name);
+      if (!found) continue;
+      const binding = JSON.parse(found.text) as Binding;
+      if (!isSessionKey(binding.sessionId)) await rebind(ctx, binding.clientId, binding.sessionId);
+      else await ctx.container.getBlockBlobClient(blob.name).setMetadata(KEYED_BINDING, { conditions: { ifMatch: found.etag } });
+    } catch (error) {
+      if (statusOf(error) !== 412) first ??= error;
+    }
+  }
+  if (first !== undefined) throw first;
 }

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { HttpError } from '../errors.js';
 import type { TransactionRunner, StoreTx } from '../rules/tx.js';
 
 /**
@@ -9,8 +10,73 @@ export class WriteConflict extends Error {
   override readonly name = 'WriteConflict';
 }
 
+/**
+ * A committed document or state names a large value that is not in storage. Retrying cannot help (the reference
+ * outlives every retry), so it is a 500 of its own, with a code an operator can search the log for, at once.
+ */
+export class DanglingReference extends HttpError {
+  constructor(detail: string) {
+    super(500, 'DANGLING_REFERENCE', `The server's copy of this session refers to stored text that is missing (${detail}). Report it to the server's operator.`);
+  }
+}
+
+/** A compare-and-swap still lost after every retry: other instances keep writing the session. The client retries later. */
+export function sessionBusy(attempts: number): HttpError {
+  return new HttpError(503, 'SESSION_BUSY', `The session is being written too often to commit or read it consistently (${attempts} attempts lost the race). Retry shortly.`, 1);
+}
+
+/**
+ * Whether a storage request failed without a definite answer: no status (the connection dropped, a timeout) or a
+ * server-side 5xx/408. The write may or may not have been applied.
+ */
+export function isTransient(status: number | undefined): boolean {
+  return status === undefined || status === 408 || status >= 500;
+}
+
+/**
+ * Runs a storage request again after transient failures (the SDKs do not retry every write themselves). Only for
+ * requests that are safe to repeat, or whose repetition the caller recognises (a create answering 409 on its own
+ * random name, a delete answering 404).
+ */
+export async function retryTransient<T>(request: () => Promise<T>, statusOf: (error: unknown) => number | undefined, tries = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!isTransient(statusOf(error)) || attempt >= tries) throw error;
+    }
+    await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
+  }
+}
+
+/**
+ * One queue per session within this process: writers of a session take turns instead of racing each other's
+ * compare-and-swap, so that one instance under load never loses a swap to itself. Across instances the swap decides.
+ */
+export class SessionLocks {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  /** Waits for the writers before, then returns the function that lets the next one in. */
+  async acquire(key: string): Promise<() => void> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    this.tails.set(key, tail);
+    await previous;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      release();
+      // The last writer in the queue leaves no entry behind.
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    };
+  }
+}
+
 export interface RetryPolicy {
-  /** Attempts of one transaction before it fails with a server error (the client retries the request). Default 40. */
+  /** Attempts of one transaction before it fails with 503 and Retry-After (the client retries the request). Default 40. */
   readonly maxAttempts?: number;
   /** First backoff in ms; doubled per attempt up to `maxDelayMs`, each delay drawn at random below it. Default 5. */
   readonly baseDelayMs?: number;
@@ -25,8 +91,9 @@ export interface OptimisticTx {
   /** Read transactions: throws `WriteConflict` when a writer committed while the body read (its reads may disagree). */
   validate(): Promise<void>;
   /**
-   * Best-effort cleanup once the attempt is over: large values it wrote that nothing refers to (its commit definitely
-   * failed), or that its commit stopped referring to. After an unknown outcome it deletes nothing.
+   * Once the attempt is over: lets the session's next writer in this process go (see `SessionLocks`), then, best
+   * effort, deletes large values it wrote that no committed state refers to, or that its commit stopped referring to.
+   * After an outcome it could not settle it deletes nothing (the orphan sweep does, after a grace period).
    */
   cleanup(): Promise<void>;
 }
@@ -52,7 +119,7 @@ export function optimisticRunner(begin: (mode: 'read' | 'write') => OptimisticTx
           return result;
         } catch (error) {
           if (!(error instanceof WriteConflict) || attempt >= maxAttempts) {
-            if (error instanceof WriteConflict) throw new Error(`Gave up after ${attempt} attempts: the session is written too often to commit (${error.message}).`);
+            if (error instanceof WriteConflict) throw sessionBusy(attempt);
             throw error;
           }
         } finally {
@@ -95,6 +162,22 @@ export class InFlight {
   get isClosed(): boolean {
     return this.closed;
   }
+}
+
+/**
+ * The order of SQL's `ORDER BY pad, section` on the reference stores: SQLite's BINARY collation and PostgreSQL's C
+ * compare UTF-8 bytes, which is code point order. JavaScript's `<` compares UTF-16 code units, which differs for
+ * characters above U+FFFF against U+E000–U+FFFF, so it cannot be used.
+ */
+export function compareNames(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x < y ? -1 : 1;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
 }
 
 /** A fixed-length key for a name of any characters: safe in a Cosmos DB id or a blob name, which forbid some. */

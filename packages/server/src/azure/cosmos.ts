@@ -16,7 +16,8 @@ import { createSqlStore } from '../rules/apply.js';
 import { entryFromRow } from '../rules/tx.js';
 import { groupPrunable, onlyChangedSession, sectionRow, type ClientRow, type EntryMeta, type PrunableSection, type SeqEntry, type SessionRow, type StoreTx } from '../rules/tx.js';
 import type { ServerLimits, ServerStore } from '../types.js';
-import { InFlight, WriteConflict, hashKey, jsonBytes, nonce, optimisticRunner, splitText, type OptimisticTx, type RetryPolicy } from './common.js';
+import { SESSION_KEY_SEPARATOR, isSessionKey, sessionKey, splitSessionKey } from '../rules/tenancy.js';
+import { DanglingReference, InFlight, SessionLocks, WriteConflict, compareNames, hashKey, isTransient, jsonBytes, nonce, optimisticRunner, retryTransient, sessionBusy, sleep, splitText, type OptimisticTx, type RetryPolicy } from './common.js';
 import { PayloadCache } from './payload-cache.js';
 
 /**
@@ -50,6 +51,13 @@ export interface CosmosStoreOptions {
   readonly limits?: Partial<ServerLimits>;
   /** Retries of a commit lost to another writer of the same session (412 on the session document). */
   readonly retry?: RetryPolicy;
+  /**
+   * Retention (`prune`) also deletes pieces that no document refers to and that are older than this (left by a crash
+   * between writing a value and its batch, or by a batch whose outcome stayed unknown), and the documents of epochs
+   * before a session's deletion that its cleanup did not get to. It must exceed the longest a push can take.
+   * Default 1 hour.
+   */
+  readonly orphanGraceMs?: number;
 }
 
 /**
@@ -102,10 +110,10 @@ export async function cosmosStore(options: CosmosStoreOptions): Promise<ServerSt
     if (paths.length !== 1 || paths[0] !== '/sessionId') {
       throw new Error(`Container ${container.id} is partitioned by ${JSON.stringify(paths)}; this store needs a container partitioned by /sessionId.`);
     }
-    const ctx: CosmosContext = { container, cache: new PayloadCache() };
+    const ctx: CosmosContext = { container, cache: new PayloadCache(), locks: new SessionLocks(), migrations: new Map() };
     const inFlight = new InFlight('Cosmos DB');
     const run = optimisticRunner((mode) => new CosmosTx(ctx, mode), options.retry ?? {}, inFlight);
-    return createSqlStore(
+    const store = createSqlStore(
       'azure-cosmos',
       run,
       limits,
@@ -119,6 +127,18 @@ export async function cosmosStore(options: CosmosStoreOptions): Promise<ServerSt
       // A transactional batch holds at most 100 operations and 2 MB: one op's effects always fit, a whole push may not.
       { transactionPerOp: true },
     );
+    const graceMs = options.orphanGraceMs ?? 3_600_000;
+    return {
+      ...store,
+      // The sweep runs with retention because both are the periodic housekeeping an operator turns on together.
+      async prune(pruneOptions) {
+        // Sessions written before tenancy keys move to their owner's key first, so that retention sees them too.
+        await inFlight.run(() => migrateAllLegacy(ctx));
+        const report = await store.prune(pruneOptions);
+        await inFlight.run(() => sweepOrphans(ctx, Date.now() - graceMs));
+        return report;
+      },
+    };
   } catch (error) {
     if (own) client.dispose();
     throw error;
@@ -128,6 +148,9 @@ export async function cosmosStore(options: CosmosStoreOptions): Promise<ServerSt
 interface CosmosContext {
   readonly container: Container;
   readonly cache: PayloadCache;
+  readonly locks: SessionLocks;
+  /** Migrations of legacy sessions running in this process, by key: concurrent requests for one key share one. */
+  readonly migrations: Map<string, Promise<boolean>>;
 }
 
 /** A text value stored as pieces (`k.<ref>.<i>`, i < n) instead of inline. */
@@ -139,7 +162,7 @@ interface BigRef {
 interface Doc extends ItemDefinition {
   id: string;
   sessionId: string;
-  kind: 'session' | 'client' | 'binding' | 'section' | 'entry' | 'anchor' | 'piece';
+  kind: 'session' | 'client' | 'binding' | 'section' | 'entry' | 'anchor' | 'piece' | 'migration';
 }
 
 interface SessionDoc extends Doc {
@@ -152,6 +175,10 @@ interface SessionDoc extends Doc {
   createdAt: number;
   /** Receive time of the oldest history entry kept, or earlier: retention visits sessions with this below its cutoff. */
   historyFrom: number | null;
+  /** The transaction attempt that committed last: how a lost answer is told from a lost race. */
+  attempt?: string;
+  /** The session id alone under which this session was stored before tenancy keys (see `migrateLegacy`). */
+  migratedFrom?: string;
 }
 
 interface ClientDoc extends Doc {
@@ -261,11 +288,18 @@ class CosmosTx implements StoreTx, OptimisticTx {
   /** Point-read documents by id, with their ETags; pending writes show through. */
   private readonly seen = new Map<string, Stored>();
   private readonly pending = new Map<string, Pending>();
-  /** Pieces written by this attempt, deleted again if its batch definitely failed. */
-  private readonly written: { sessionId: string; id: string }[] = [];
+  /** Large values written as pieces by this attempt, deleted again when no committed document refers to them. */
+  private readonly written: { sessionId: string; big: BigRef }[] = [];
   /** Large values that the commit makes unreferenced: deleted after it. */
   private readonly garbage: { sessionId: string; big: BigRef }[] = [];
-  private outcome: 'none' | 'failed' | 'unknown' | 'committed' = 'none';
+  /**
+   * 'lost': the first batch did not commit with this attempt's session document, which has moved on: it never
+   * applied, or applied and was replaced since by writers that kept or deleted what it named. 'unknown': no answer
+   * and the session unchanged: it may still apply.
+   */
+  private outcome: 'none' | 'lost' | 'unknown' | 'committed' = 'none';
+  private readonly attemptId = nonce();
+  private release: (() => void) | undefined;
   /** Every batch of the commit went through: only then are the values it made unreferenced really unreferenced. */
   private complete = false;
   private current: string | undefined;
@@ -298,7 +332,11 @@ class CosmosTx implements StoreTx, OptimisticTx {
     this.current = sessionId;
     let state = this.sessions.get(sessionId);
     if (!state) {
-      const response = await this.container.item('session', sessionId).read<SessionDoc>();
+      let response = await this.container.item('session', sessionId).read<SessionDoc>();
+      // A key without a session may be a session stored under its id alone before tenancy keys: move it first.
+      if (!response.resource && isSessionKey(sessionId) && (await migrateOnce(this.ctx, sessionId))) {
+        response = await this.container.item('session', sessionId).read<SessionDoc>();
+      }
       const stored = response.resource;
       state = { etag: stored ? response.etag : undefined, stored, doc: stored && { ...stored }, changed: false, oldEpoch: undefined };
       this.sessions.set(sessionId, state);
@@ -335,8 +373,14 @@ class CosmosTx implements StoreTx, OptimisticTx {
         { name: '@s', value: sessionId },
         { name: '@r', value: big.ref },
       ]);
-      // Deleted after a later commit stopped referring to it: what this transaction read is stale, so run it again.
-      if (pieces.length !== big.n) throw new WriteConflict(`value ${big.ref} has ${pieces.length} of ${big.n} pieces`);
+      if (pieces.length !== big.n) {
+        // Deleted after a later commit stopped referring to it: what this transaction read is stale, so run it again.
+        // But if the session is still as read, a committed document names a value that is gone: no retry can help.
+        const now = await this.container.item('session', sessionId).read<SessionDoc>();
+        const etag = now.resource ? now.etag : undefined;
+        if (etag === this.sessions.get(sessionId)?.etag) throw new DanglingReference(`value ${big.ref} has ${pieces.length} of ${big.n} pieces`);
+        throw new WriteConflict(`value ${big.ref} has ${pieces.length} of ${big.n} pieces`);
+      }
       return pieces
         .sort((a, b) => a.i - b.i)
         .map((p) => p.data)
@@ -367,8 +411,10 @@ class CosmosTx implements StoreTx, OptimisticTx {
     return entryFromRow(sessionId, { pad: doc.pad, section: doc.section, patch: await this.text(sessionId, doc.patch, doc.big) });
   }
 
-  async session(sessionId: string): Promise<SessionRow | undefined> {
-    // No lock: the batch that commits replaces this document with If-Match on the ETag read here.
+  async session(sessionId: string, lock = false): Promise<SessionRow | undefined> {
+    // Writers of this process queue per session (so they never race each other); other instances are caught by the
+    // batch that commits, which replaces this document with If-Match on the ETag read here.
+    if (lock && this.mode === 'write' && !this.release) this.release = await this.ctx.locks.acquire(sessionId);
     const doc = (await this.state(sessionId)).doc;
     return doc && { sessionId, userId: doc.userId, nextSeq: doc.nextSeq, prunedSeq: doc.prunedSeq };
   }
@@ -404,7 +450,7 @@ class CosmosTx implements StoreTx, OptimisticTx {
     }
     const { doc: binding } = await this.read<BindingDoc>('binding', bindingPartition(clientId));
     // Bound, but the batch of its first op never committed: nothing processed yet.
-    return binding && { clientId, userId: binding.userId, sessionId: binding.boundSession, lastMutationId: 0 };
+    return binding && { clientId, userId: binding.userId, sessionId: boundKey(binding), lastMutationId: 0 };
   }
 
   async putClient(row: ClientRow, now: number): Promise<boolean> {
@@ -427,12 +473,16 @@ class CosmosTx implements StoreTx, OptimisticTx {
     const partition = bindingPartition(row.clientId);
     const binding: BindingDoc = { id: 'binding', sessionId: partition, kind: 'binding', clientId: row.clientId, userId: row.userId, boundSession: row.sessionId };
     try {
-      await this.container.items.create(binding);
+      await retryTransient(() => this.container.items.create(binding), statusOf);
       return true;
     } catch (error) {
+      // Someone's binding, or this one, created by a try whose answer was lost: either way the stored one decides.
       if (statusOf(error) !== 409) throw error;
       const { resource } = await this.container.item('binding', partition).read<BindingDoc>();
-      return resource !== undefined && resource.userId === row.userId && resource.boundSession === row.sessionId;
+      if (resource === undefined || resource.userId !== row.userId || boundKey(resource) !== row.sessionId) return false;
+      // Bound before tenancy keys (its first push never committed): name the key from now on.
+      if (resource.boundSession !== row.sessionId) await rebind(this.container, partition, resource.boundSession);
+      return true;
     }
   }
 
@@ -453,7 +503,7 @@ class CosmosTx implements StoreTx, OptimisticTx {
       { name: '@s', value: sessionId },
       { name: '@e', value: epoch },
     ]);
-    docs.sort((a, b) => (a.pad < b.pad ? -1 : a.pad > b.pad ? 1 : a.section < b.section ? -1 : a.section > b.section ? 1 : 0));
+    docs.sort((a, b) => compareNames(a.pad, b.pad) || compareNames(a.section, b.section));
     return Promise.all(docs.map((d) => this.sectionRecord(sessionId, d)));
   }
 
@@ -608,7 +658,9 @@ class CosmosTx implements StoreTx, OptimisticTx {
 
   async sessionsWithHistoryBefore(cutoff: number): Promise<string[]> {
     const rows = await this.query<{ sessionId: string }>(undefined, 'SELECT c.sessionId FROM c WHERE c.kind = "session" AND c.historyFrom < @cut', [{ name: '@cut', value: cutoff }]);
-    return rows.map((r) => r.sessionId);
+    // Legacy sessions (ids without a key) were migrated to their keys just before (see `migrateAllLegacy`); one left
+    // here failed to migrate or was cut short in its cleanup, and is not written under its legacy id.
+    return rows.map((r) => r.sessionId).filter(isSessionKey);
   }
 
   async prunable(sessionId: string, cutoff: number): Promise<PrunableSection[]> {
@@ -669,43 +721,69 @@ class CosmosTx implements StoreTx, OptimisticTx {
     }
     await this.spill(sessionId, doc.epoch, writes);
 
+    doc.attempt = this.attemptId;
     // The session document leads, so that a lost race fails the batch at its first operation.
     const guard: OperationInput =
       state.stored && state.etag
         ? { operationType: BulkOperationType.Replace, id: 'session', resourceBody: { ...doc }, ifMatch: state.etag, partitionKey: sessionId }
         : { operationType: BulkOperationType.Create, resourceBody: { ...doc }, partitionKey: sessionId };
     const batches = packBatches([guard, ...writes], deletes);
-    this.outcome = 'unknown';
-    await this.runBatch(sessionId, batches[0]!, true);
+    await this.runFirstBatch(sessionId, state, batches[0]!);
     this.outcome = 'committed';
     // Only retention and deletion write more than one batch holds: anchors first, then the history below them.
     // Each later batch is safe on its own, and a crash between them leaves extra history, which the next pass drops.
-    for (const batch of batches.slice(1)) await this.runBatch(sessionId, batch, false);
+    for (const batch of batches.slice(1)) await this.runBatch(sessionId, batch);
     this.complete = true;
   }
 
-  private async runBatch(sessionId: string, operations: OperationInput[], first: boolean): Promise<void> {
-    const response = await this.container.items.batch(operations, sessionId);
+  /** The batch that commits. Its outcome is settled by the session document, whatever answer (or none) came back. */
+  private async runFirstBatch(sessionId: string, state: SessionState, operations: OperationInput[]): Promise<void> {
+    for (let send = 1; ; send++) {
+      this.outcome = 'unknown';
+      let status: number | undefined;
+      let failure: unknown;
+      try {
+        const response = await this.container.items.batch(operations, sessionId);
+        const failed = response.result?.find((r) => r.statusCode >= 400 && r.statusCode !== 424);
+        if (!failed) return;
+        status = failed.statusCode;
+        failure = new Error(`A Cosmos DB transactional batch failed with ${status}.`);
+      } catch (error) {
+        status = statusOf(error);
+        failure = error;
+      }
+      // A 412 may follow a try that applied but whose answer was lost; a dropped connection or a 5xx may hide one.
+      const now = await retryTransient(() => this.container.item('session', sessionId).read<SessionDoc>(), statusOf);
+      if (now.resource?.attempt === this.attemptId) return;
+      if ((now.resource ? now.etag : undefined) !== state.etag || status === 429 || status === 404 || status === 409 || status === 412) {
+        this.outcome = 'lost';
+        throw new WriteConflict(`transactional batch answered ${status ?? 'nothing'}`);
+      }
+      if (!isTransient(status)) {
+        // A definite refusal: it did not apply, and cannot later.
+        this.outcome = 'lost';
+        throw failure;
+      }
+      // No answer and the session as read: not applied yet. Send it again (the If-Match lets at most one copy apply);
+      // after a few tries give up with the outcome unknown, deleting nothing.
+      if (send >= 4) throw failure;
+    }
+  }
+
+  private async runBatch(sessionId: string, operations: OperationInput[]): Promise<void> {
+    const response = await retryTransient(() => this.container.items.batch(operations, sessionId), statusOf);
     const failed = response.result?.find((r) => r.statusCode >= 400 && r.statusCode !== 424);
     if (!failed) return;
-    if (!first && failed.statusCode === 404) {
+    if (failed.statusCode === 404) {
       // A later batch of deletes raced another pass over the same history: finish one by one.
       for (const op of operations) if (op.operationType === BulkOperationType.Delete) await this.deleteIfExists(sessionId, op.id);
       return;
     }
-    if (first && [404, 409, 412, 429].includes(failed.statusCode)) {
-      this.outcome = 'failed';
-      throw new WriteConflict(`transactional batch answered ${failed.statusCode}`);
-    }
     throw new Error(`A Cosmos DB transactional batch failed with ${failed.statusCode}.`);
   }
 
-  private async deleteIfExists(sessionId: string, id: string): Promise<void> {
-    try {
-      await this.container.item(id, sessionId).delete();
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-    }
+  private deleteIfExists(sessionId: string, id: string): Promise<void> {
+    return deleteDoc(this.container, sessionId, id);
   }
 
   /**
@@ -730,12 +808,17 @@ class CosmosTx implements StoreTx, OptimisticTx {
       const value = f.body[f.field]!;
       const ref = nonce();
       const pieces = splitPieces(value);
+      this.written.push({ sessionId, big: { ref, n: pieces.length } });
       for (let i = 0; i < pieces.length; i += 4) {
         await Promise.all(
           pieces.slice(i, i + 4).map(async (data, j) => {
             const piece: PieceDoc = { id: pieceId(ref, i + j), sessionId, kind: 'piece', epoch, ref, i: i + j, data };
-            this.written.push({ sessionId, id: piece.id });
-            await this.container.items.create(piece);
+            try {
+              await retryTransient(() => this.container.items.create(piece), statusOf);
+            } catch (error) {
+              // The id is random and new: if it exists, it is this create, applied on a try whose answer was lost.
+              if (statusOf(error) !== 409) throw error;
+            }
           }),
         );
       }
@@ -756,24 +839,88 @@ class CosmosTx implements StoreTx, OptimisticTx {
   }
 
   async cleanup(): Promise<void> {
-    if (this.outcome === 'none' || this.outcome === 'failed') {
-      // Nothing refers to this attempt's pieces. After an unknown outcome (a network error), something might.
-      await Promise.all(this.written.map((w) => this.deleteIfExists(w.sessionId, w.id)));
+    this.release?.();
+    this.release = undefined;
+    if (this.outcome === 'none') {
+      // The batch was never sent: nothing refers to this attempt's pieces.
+      for (const { sessionId, big } of this.written) await this.deleteValue(sessionId, big);
+      return;
+    }
+    if (this.outcome === 'lost') {
+      // It may have applied and been replaced by writers that kept some of its values: keep what documents name now.
+      for (const { sessionId, big } of this.written) {
+        if (!(await referencedValues(this.container, sessionId)).has(big.ref)) await this.deleteValue(sessionId, big);
+      }
       return;
     }
     if (this.outcome !== 'committed' || !this.complete) return;
-    for (const { sessionId, big } of this.garbage) {
-      for (let i = 0; i < big.n; i++) await this.deleteIfExists(sessionId, pieceId(big.ref, i));
-    }
+    for (const { sessionId, big } of this.garbage) await this.deleteValue(sessionId, big);
     for (const [sessionId, state] of this.sessions) {
       if (state.oldEpoch === undefined || !state.doc) continue;
-      const old = await this.query<{ id: string }>(sessionId, 'SELECT c.id FROM c WHERE c.sessionId = @s AND c.epoch <= @e', [
-        { name: '@s', value: sessionId },
-        { name: '@e', value: state.doc.epoch - 1 },
-      ]);
-      for (const { id } of old) await this.deleteIfExists(sessionId, id);
+      await deleteOldEpochs(this.container, sessionId, state.doc.epoch);
     }
   }
+
+  private async deleteValue(sessionId: string, big: BigRef): Promise<void> {
+    for (let i = 0; i < big.n; i++) await this.deleteIfExists(sessionId, pieceId(big.ref, i));
+  }
+}
+
+async function deleteDoc(container: Container, sessionId: string, id: string): Promise<void> {
+  try {
+    await retryTransient(() => container.item(id, sessionId).delete(), statusOf);
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+  }
+}
+
+/** The large values that documents of the session refer to. */
+async function referencedValues(container: Container, sessionId: string): Promise<Set<string>> {
+  const rows = await container.items
+    .query<{ big?: BigRef }>({ query: 'SELECT c.big FROM c WHERE c.sessionId = @s AND IS_DEFINED(c.big)', parameters: [{ name: '@s', value: sessionId }] }, { partitionKey: sessionId })
+    .fetchAll();
+  return new Set(rows.resources.flatMap((r) => (r.big ? [r.big.ref] : [])));
+}
+
+/** Everything of a deleted session's earlier epochs: sections, history, anchors and pieces, named or orphaned. */
+async function deleteOldEpochs(container: Container, sessionId: string, epoch: number): Promise<number> {
+  const old = await container.items
+    .query<{ id: string }>({ query: 'SELECT c.id FROM c WHERE c.sessionId = @s AND c.epoch < @e', parameters: [{ name: '@s', value: sessionId }, { name: '@e', value: epoch }] }, { partitionKey: sessionId })
+    .fetchAll();
+  for (const { id } of old.resources) await deleteDoc(container, sessionId, id);
+  return old.resources.length;
+}
+
+/**
+ * Deletes what no committed document can reach: the documents of epochs before a session's deletion (its cleanup
+ * may have been cut short) and pieces written at `cutoff` or before (to the second) that no document names. Safe without a lock: a document
+ * can only come to name a value that its own attempt wrote (younger than the cutoff) or that the document it
+ * replaced named.
+ */
+async function sweepOrphans(ctx: CosmosContext, cutoff: number): Promise<number> {
+  const { container } = ctx;
+  let deleted = 0;
+  const deletedSessions = await container.items
+    .query<{ sessionId: string; epoch: number }>({ query: 'SELECT c.sessionId, c.epoch FROM c WHERE c.kind = "session" AND c.epoch > 0', parameters: [] })
+    .fetchAll();
+  for (const { sessionId, epoch } of deletedSessions.resources) deleted += await deleteOldEpochs(container, sessionId, epoch);
+  const pieces = await container.items
+    .query<{ sessionId: string; id: string; ref: string }>({
+      query: 'SELECT c.sessionId, c.id, c.ref FROM c WHERE c.kind = "piece" AND c._ts <= @cut',
+      parameters: [{ name: '@cut', value: Math.floor(cutoff / 1000) }],
+    })
+    .fetchAll();
+  const bySession = new Map<string, { id: string; ref: string }[]>();
+  for (const p of pieces.resources) bySession.set(p.sessionId, [...(bySession.get(p.sessionId) ?? []), p]);
+  for (const [sessionId, list] of bySession) {
+    const named = await referencedValues(container, sessionId);
+    for (const p of list) {
+      if (named.has(p.ref)) continue;
+      await deleteDoc(container, sessionId, p.id);
+      deleted++;
+    }
+  }
+  return deleted;
 }
 
 /** Pieces of at most PIECE_UNITS code units, smaller where JSON escapes make a piece too many bytes for one item. */
@@ -807,4 +954,251 @@ function packBatches(writes: OperationInput[], deletes: OperationInput[]): Opera
   }
   if (batch.length > 0) batches.push(batch);
   return batches;
+}
+
+interface MigrationDoc extends Doc {
+  kind: 'migration';
+  /** The legacy session id (no U+001F) whose partition is copied into this key's. */
+  from: string;
+  /** `copying` until the batch that creates the session document; `done` for good after it. */
+  state: 'copying' | 'done';
+  startedAt: number;
+  /** Documents written by copy batches, repeats included: each batch replaces this document, which is its guard. */
+  copied: number;
+  doneAt?: number;
+}
+
+/** A binding's session as a key: bindings written before tenancy keys name the session id alone, of their own user. */
+function boundKey(binding: BindingDoc): string {
+  return isSessionKey(binding.boundSession) ? binding.boundSession : sessionKey(binding.userId, binding.boundSession);
+}
+
+/** A document as read, without the properties the service adds, to write it elsewhere. */
+function plain<T extends Doc>(doc: T): T {
+  const copy: Record<string, unknown> = { ...doc };
+  for (const system of ['_rid', '_self', '_etag', '_attachments', '_ts']) delete copy[system];
+  return copy as T;
+}
+
+async function readDoc<T extends Doc>(container: Container, id: string, partition: string): Promise<{ doc?: T; etag?: string }> {
+  const response = await retryTransient(() => container.item(id, partition).read<T>(), statusOf);
+  return response.resource ? { doc: response.resource, etag: response.etag } : {};
+}
+
+/** One migration per key at a time in this process: concurrent first requests of the owner share it. */
+function migrateOnce(ctx: CosmosContext, key: string): Promise<boolean> {
+  let running = ctx.migrations.get(key);
+  if (!running) {
+    running = migrateLegacy(ctx, key).finally(() => ctx.migrations.delete(key));
+    ctx.migrations.set(key, running);
+  }
+  return running;
+}
+
+/** Rounds of a migration before it gives up with 503 SESSION_BUSY (the client retries; the next request resumes it). */
+const MIGRATION_ROUNDS = 20;
+
+/**
+ * Tenancy (rules/tenancy.ts) keys sessions by user and session id. A session written before that lies in the
+ * partition of its id alone (which has no U+001F), owned by its first writer. The first time the owner's key is read
+ * and has no session, its legacy partition moves there, so nothing scans the container at open (retention's pass,
+ * `migrateAllLegacy`, moves the rest):
+ *
+ * 1. A `migration` document in the key's partition guards the copy: every batch that copies documents (clients, and
+ *    the current epoch's sections, entries, anchors and the pieces they name, same ids) replaces it with `If-Match`,
+ *    upserting the documents in the same batch. Instances that migrate at once upsert the same content (this release
+ *    never writes a legacy partition), so they cannot lose or double anything.
+ * 2. One batch turns the marker `done` and creates the session document: the session appears complete, at once. No
+ *    copy batch can apply after it, and the marker stays, so a migrator that read the legacy session long ago
+ *    cannot copy stale documents over newer ones.
+ * 3. Bindings that name the legacy id are rewritten to the key (each with `If-Match`), then the legacy partition's
+ *    documents are deleted, its session document last, so that a cleanup cut short is found and finished by the
+ *    next pass.
+ *
+ * Every step can be repeated and resumed. True when the key's session now exists (or was migrated by another).
+ */
+async function migrateLegacy(ctx: CosmosContext, key: string): Promise<boolean> {
+  const parts = splitSessionKey(key);
+  if (!parts) return false;
+  const { container } = ctx;
+  const legacyId = parts.sessionId;
+  const legacy = await readDoc<SessionDoc>(container, 'session', legacyId);
+  // Another user's session of that id stays where it is: this user gets a new one.
+  if (!legacy.doc || legacy.doc.userId !== parts.userId) return false;
+  for (let round = 1; ; round++) {
+    if (round > MIGRATION_ROUNDS) throw sessionBusy(round);
+    const marker = await readDoc<MigrationDoc>(container, 'migration', key);
+    if (!marker.doc) {
+      const doc: MigrationDoc = { id: 'migration', sessionId: key, kind: 'migration', from: legacyId, state: 'copying', startedAt: Date.now(), copied: 0 };
+      try {
+        await retryTransient(() => container.items.create(doc), statusOf);
+      } catch (error) {
+        // Another instance's marker, or this one's created by a try whose answer was lost: read it next round.
+        if (statusOf(error) !== 409) throw error;
+      }
+      continue;
+    }
+    if (marker.doc.from !== legacyId) throw new Error(`Session ${JSON.stringify(key)} is marked as migrated from ${JSON.stringify(marker.doc.from)}.`);
+    if (marker.doc.state === 'done') break;
+    const copied = await copyLegacy(container, legacyId, key);
+    // The marker turned `done` meanwhile, or the legacy session changed while it was copied: look again.
+    if (!copied) continue;
+    const now = await readDoc<MigrationDoc>(container, 'migration', key);
+    if (!now.doc || now.doc.state !== 'copying') continue;
+    const session: SessionDoc = { ...plain(copied), sessionId: key, migratedFrom: legacyId };
+    delete session.attempt;
+    try {
+      const response = await container.items.batch(
+        [
+          { operationType: BulkOperationType.Replace, id: 'migration', ifMatch: now.etag!, partitionKey: key, resourceBody: { ...plain(now.doc), state: 'done', doneAt: Date.now() } },
+          { operationType: BulkOperationType.Create, partitionKey: key, resourceBody: { ...session } },
+        ],
+        key,
+      );
+      const failed = response.result?.find((r) => r.statusCode >= 400 && r.statusCode !== 424);
+      // 412: another instance copied or finished meanwhile; the next round reads which.
+      if (failed && failed.statusCode !== 412) throw new Error(`Finishing the migration of a legacy session failed with ${failed.statusCode}.`);
+    } catch (error) {
+      // No answer: it may have applied; the marker tells next round.
+      if (!isTransient(statusOf(error))) throw error;
+    }
+  }
+  await cleanupLegacy(container, legacyId);
+  return true;
+}
+
+/**
+ * Copies the legacy partition's live documents into the key's, in batches guarded by the marker. Returns the legacy
+ * session document as copied, or undefined when the marker is no longer `copying` or the legacy session changed
+ * while it was copied (a server of the previous release still writing it): the copy is then looked at again.
+ */
+async function copyLegacy(container: Container, legacyId: string, key: string): Promise<SessionDoc | undefined> {
+  const start = await readDoc<SessionDoc>(container, 'session', legacyId);
+  if (!start.doc) return undefined;
+  const refs = new Set<string>();
+  let batch: Doc[] = [];
+  let bytes = 0;
+  const flush = async (): Promise<boolean> => {
+    const docs = batch;
+    batch = [];
+    bytes = 0;
+    return docs.length === 0 || copyBatch(container, key, docs);
+  };
+  const add = async (doc: Doc): Promise<boolean> => {
+    const copy: Doc = { ...plain(doc), sessionId: key };
+    const size = jsonBytes(copy);
+    // One operation of each batch is the marker's replace.
+    if (batch.length > 0 && (batch.length >= BATCH_OPS - 1 || bytes + size > BATCH_BYTES) && !(await flush())) return false;
+    batch.push(copy);
+    bytes += size;
+    return true;
+  };
+  // Documents of earlier epochs are deleted data (retention's sweep removes them), and unnamed pieces are orphans.
+  const docs = container.items.query<Doc & { big?: BigRef }>(
+    {
+      query: 'SELECT * FROM c WHERE c.sessionId = @s AND (c.kind = "client" OR ((c.kind = "section" OR c.kind = "entry" OR c.kind = "anchor") AND c.epoch = @e))',
+      parameters: [
+        { name: '@s', value: legacyId },
+        { name: '@e', value: start.doc.epoch },
+      ],
+    },
+    { partitionKey: legacyId, maxItemCount: 100 },
+  );
+  while (docs.hasMoreResults()) {
+    for (const doc of (await docs.fetchNext()).resources) {
+      if (doc.big) refs.add(doc.big.ref);
+      if (!(await add(doc))) return undefined;
+    }
+  }
+  for (const ref of refs) {
+    const pieces = await container.items
+      .query<PieceDoc>({ query: 'SELECT * FROM c WHERE c.sessionId = @s AND c.kind = "piece" AND c.ref = @r', parameters: [{ name: '@s', value: legacyId }, { name: '@r', value: ref }] }, { partitionKey: legacyId })
+      .fetchAll();
+    for (const piece of pieces.resources) if (!(await add(piece))) return undefined;
+  }
+  if (!(await flush())) return undefined;
+  const end = await readDoc<SessionDoc>(container, 'session', legacyId);
+  return end.etag === start.etag ? start.doc : undefined;
+}
+
+/** Upserts documents into the key's partition in one batch led by the marker's replace. False once it is `done`. */
+async function copyBatch(container: Container, key: string, docs: readonly Doc[]): Promise<boolean> {
+  for (let tries = 1; ; tries++) {
+    const marker = await readDoc<MigrationDoc>(container, 'migration', key);
+    if (!marker.doc || marker.doc.state !== 'copying') return false;
+    let status: number | undefined;
+    try {
+      const response = await container.items.batch(
+        [
+          { operationType: BulkOperationType.Replace, id: 'migration', ifMatch: marker.etag!, partitionKey: key, resourceBody: { ...plain(marker.doc), copied: marker.doc.copied + docs.length } },
+          ...docs.map((doc): OperationInput => ({ operationType: BulkOperationType.Upsert, partitionKey: key, resourceBody: { ...doc } })),
+        ],
+        key,
+      );
+      const failed = response.result?.find((r) => r.statusCode >= 400 && r.statusCode !== 424);
+      if (!failed) return true;
+      status = failed.statusCode;
+    } catch (error) {
+      status = statusOf(error);
+      if (!isTransient(status)) throw error;
+    }
+    // 412: another instance copied meanwhile; no answer: it may have applied. The upserts are the same either way.
+    if (status !== 412 && !isTransient(status)) throw new Error(`Copying a legacy session failed with ${status}.`);
+    if (tries >= 40) throw sessionBusy(tries);
+    await sleep(Math.random() * Math.min(250, 5 * 2 ** tries));
+  }
+}
+
+/** Step 3 of `migrateLegacy`: bindings to the key, then the legacy partition's documents, its session document last. */
+async function cleanupLegacy(container: Container, legacyId: string): Promise<void> {
+  const bindings = await container.items
+    .query<BindingDoc>({ query: 'SELECT * FROM c WHERE c.kind = "binding" AND c.boundSession = @s', parameters: [{ name: '@s', value: legacyId }] })
+    .fetchAll();
+  for (const binding of bindings.resources) await rebind(container, binding.sessionId, legacyId);
+  const rest = await container.items
+    .query<{ id: string }>({ query: 'SELECT c.id FROM c WHERE c.sessionId = @s AND c.id != "session"', parameters: [{ name: '@s', value: legacyId }] }, { partitionKey: legacyId })
+    .fetchAll();
+  const ids = rest.resources.map((r) => r.id);
+  for (let i = 0; i < ids.length; i += BATCH_OPS) {
+    const slice = ids.slice(i, i + BATCH_OPS);
+    const response = await retryTransient(() => container.items.batch(slice.map((id): OperationInput => ({ operationType: BulkOperationType.Delete, id, partitionKey: legacyId })), legacyId), statusOf);
+    // A 404 fails the whole batch: another instance cleaning up at once. Finish one by one.
+    if (response.result?.some((r) => r.statusCode >= 400 && r.statusCode !== 424)) for (const id of slice) await deleteDoc(container, legacyId, id);
+  }
+  await deleteDoc(container, legacyId, 'session');
+}
+
+/** Points a binding that names the legacy id at the key of its own user, by compare-and-swap. */
+async function rebind(container: Container, partition: string, legacyId: string): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    const { doc, etag } = await readDoc<BindingDoc>(container, 'binding', partition);
+    if (!doc || doc.boundSession !== legacyId) return;
+    try {
+      await container.item('binding', partition).replace<BindingDoc>({ ...plain(doc), boundSession: sessionKey(doc.userId, legacyId) }, { accessCondition: { type: 'IfMatch', condition: etag! } });
+      return;
+    } catch (error) {
+      const status = statusOf(error);
+      if ((status !== 412 && !isTransient(status)) || tries >= 40) throw error;
+    }
+  }
+}
+
+/**
+ * Migrates every legacy session (run with retention): those whose owners have not come back yet, and those whose
+ * cleanup was cut short. One failure does not stop the others; the first is thrown at the end.
+ */
+async function migrateAllLegacy(ctx: CosmosContext): Promise<void> {
+  const rows = await ctx.container.items
+    .query<{ sessionId: string; userId: string }>({ query: 'SELECT c.sessionId, c.userId FROM c WHERE c.kind = "session" AND NOT CONTAINS(c.sessionId, @sep)', parameters: [{ name: '@sep', value: SESSION_KEY_SEPARATOR }] })
+    .fetchAll();
+  let first: unknown;
+  for (const row of rows.resources) {
+    if (isSessionKey(row.sessionId)) continue;
+    try {
+      await migrateOnce(ctx, sessionKey(row.userId, row.sessionId));
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  if (first !== undefined) throw first;
 }

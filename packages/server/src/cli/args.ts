@@ -15,3 +15,12 @@ export class MissingPeerError extends UsageError {
     super(`this store needs the package ${peer}: install it next to @scratchpad-store/server (npm install ${peer})`);
   }
 }
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30d`, `12h`, `90m`, `60s`, `500ms` in ms; `what` names the flag in the error. */
+export function duration(value: string, what: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  if (!match) throw new UsageError(`${what} must look like 30d, 12h, 90m, 60s or 500ms, got ${JSON.stringify(value)}.`);
+  return Number(match[1]) * UNITS[match[2]!]!;
+}

@@ -5,14 +5,14 @@
  */
 import { parseArgs } from 'node:util';
 import { signToken } from '../auth.js';
-import { UsageError, readSecret } from './args.js';
+import { UsageError, duration, readSecret } from './args.js';
 
 const NAME = 'scratchpad-store-server';
 
-const TOKEN_HELP = `Usage: ${NAME} token [--secret-file <file> | --secret <secret>] <userId>
+const TOKEN_HELP = `Usage: ${NAME} token [--secret-file <file> | --secret <secret>] [--expires-in <duration>] <userId>
 
-Prints a bearer token "<userId>.<signature>" that a server started with the same secret accepts.
-The secret may also come from SCRATCHPAD_SECRET.
+Prints a bearer token "<userId>.<expiry>.<signature>" that a server started with the same secret accepts
+until it expires. --expires-in: e.g. 30d (the default), 12h, 90m. The secret may also come from SCRATCHPAD_SECRET.
 `;
 
 async function serve(argv: readonly string[]): Promise<void> {
@@ -42,7 +42,7 @@ async function serve(argv: readonly string[]): Promise<void> {
 function token(argv: readonly string[]): void {
   const { values, positionals } = parseArgs({
     args: [...argv],
-    options: { secret: { type: 'string' }, 'secret-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { secret: { type: 'string' }, 'secret-file': { type: 'string' }, 'expires-in': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
   });
   if (values.help) {
@@ -51,7 +51,13 @@ function token(argv: readonly string[]): void {
   }
   const secret = readSecret(values.secret, values['secret-file'], process.env);
   if (secret === undefined || positionals.length !== 1) throw new UsageError(TOKEN_HELP.trimEnd());
-  process.stdout.write(`${signToken(positionals[0]!, secret)}\n`);
+  const expiresInMs = values['expires-in'] === undefined ? undefined : duration(values['expires-in'], '--expires-in');
+  try {
+    process.stdout.write(`${signToken(positionals[0]!, secret, expiresInMs === undefined ? {} : { expiresInMs })}\n`);
+  } catch (error) {
+    // A bad user id or lifetime is a mistake on the command line.
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 async function main(argv: readonly string[]): Promise<void> {

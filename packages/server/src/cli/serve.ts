@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { anyAuth, hmacAuth, tokenFileAuth, type Authenticator } from '../auth.js';
 import { createServer } from '../server.js';
 import type { ServerLimits, ServerStore } from '../types.js';
-import { MissingPeerError, UsageError, readSecret } from './args.js';
+import { MissingPeerError, UsageError, duration, readSecret } from './args.js';
+import { MCP_PEER, isMissingPeer } from '../mcp/route.js';
 
 export const SERVE_HELP = `Usage: scratchpad-store-server [options]
        scratchpad-store-server token [--secret-file <file> | --secret <secret>] <userId>
@@ -25,20 +26,28 @@ Storage (one of):
 
 Auth (at least one; a request must carry Authorization: Bearer <token>):
   --tokens <file>          JSON file { "<token>": "<userId>" }, re-read when it changes
-  --secret-file <file>     file holding the HMAC secret (32+ characters) for tokens "<userId>.<signature>"
+  --secret-file <file>     file holding the HMAC secret (32+ characters) for tokens "<userId>.<expiry>.<signature>"
   --secret <secret>        the HMAC secret itself (visible in the process list: prefer --secret-file
                            or SCRATCHPAD_SECRET)
+  --accept-non-expiring-tokens
+                           also accept HMAC tokens "<userId>.<signature>" without an expiry (made by
+                           earlier versions); off by default
 
 Network:
   --port <n>               default 8787 (or PORT)
   --host <address>         default 127.0.0.1; 0.0.0.0 to listen on every interface
   --cors <origins>         comma-separated allowed origins, or '*'; off by default
+  --mcp                    also serve MCP over Streamable HTTP at /mcp (same tokens; ?session=<id>);
+                           needs the package @scratchpad-store/mcp
 
 Limits and retention:
   --max-body <bytes>       request body limit (default: 6 × section limit + 1 MiB)
   --max-ops <n>            ops per push (default 500)
   --max-section <bytes>    section size limit (default 1048576)
   --retention <duration>   drop history received longer ago than this, e.g. 30d, 12h (default: keep all)
+  --rate-limit <n>         requests per second per user (token bucket); over it: 429 with Retry-After
+                           (default: no limit)
+  --rate-burst <n>         requests a user may make at once (default: 2 × --rate-limit, at least 10)
 
   -h, --help               this text
 
@@ -73,6 +82,10 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       'max-ops': { type: 'string' },
       'max-section': { type: 'string' },
       retention: { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'rate-burst': { type: 'string' },
+      'accept-non-expiring-tokens': { type: 'boolean' },
+      mcp: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -94,7 +107,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     throw new UsageError('--cosmos-key, --cosmos-database and --cosmos-container go with --cosmos.');
   }
   if (!blobConnection && values['blob-container']) throw new UsageError('--blob-container goes with --blob.');
-  const auth = buildAuth(values.tokens, readSecret(values.secret, values['secret-file'], env));
+  const auth = buildAuth(values.tokens, readSecret(values.secret, values['secret-file'], env), values['accept-non-expiring-tokens'] === true);
   const limits: Partial<ServerLimits> = {
     ...(values['max-body'] ? { maxBodyBytes: integer(values['max-body'], '--max-body') } : {}),
     ...(values['max-ops'] ? { maxOpsPerPush: integer(values['max-ops'], '--max-ops') } : {}),
@@ -103,7 +116,19 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   const port = integer(values.port ?? env.PORT ?? '8787', '--port');
   const host = values.host ?? '127.0.0.1';
   const cors = values.cors ? { origin: values.cors === '*' ? '*' : values.cors.split(',').map((o) => o.trim()).filter(Boolean) } : undefined;
-  const retention = values.retention ? { maxAgeMs: duration(values.retention) } : undefined;
+  const retention = values.retention ? { maxAgeMs: duration(values.retention, '--retention') } : undefined;
+  const rateLimit = values['rate-limit'] ? { requestsPerSecond: positive(values['rate-limit'], '--rate-limit'), ...(values['rate-burst'] ? { burst: positive(values['rate-burst'], '--rate-burst') } : {}) } : undefined;
+  if (!rateLimit && values['rate-burst']) throw new UsageError('--rate-burst goes with --rate-limit.');
+
+  // Checked before anything opens, so that a missing package is one line and exit code 2, like a missing driver.
+  if (values.mcp) {
+    try {
+      await import('../mcp/sessions.js');
+    } catch (error) {
+      if (isMissingPeer(error)) throw new UsageError(`--mcp needs the package ${MCP_PEER}: install it next to @scratchpad-store/server (npm install ${MCP_PEER})`);
+      throw error;
+    }
+  }
 
   // Each store is loaded only when chosen: pg and the Azure SDKs are optional peers of this package.
   let store: ServerStore;
@@ -131,7 +156,15 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     store = sqliteStore({ path: values.db ?? './scratchpad.db', limits });
     where = `sqlite ${values.db ?? './scratchpad.db'}`;
   }
-  const server = createServer({ store, auth, limits, ...(cors ? { cors } : {}), ...(retention ? { retention } : {}) });
+  const server = createServer({
+    store,
+    auth,
+    limits,
+    ...(cors ? { cors } : {}),
+    ...(retention ? { retention } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+    ...(values.mcp ? { mcp: true } : {}),
+  });
   let info;
   try {
     info = await server.listen(port, host);
@@ -139,7 +172,7 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     await server.close();
     throw error;
   }
-  process.stdout.write(`scratchpad-store server listening on ${info.url} (${where})\n`);
+  process.stdout.write(`scratchpad-store server listening on ${info.url} (${where})${values.mcp ? `, MCP at ${info.url}/mcp` : ''}\n`);
   return { url: info.url, close: () => server.close() };
 }
 
@@ -157,11 +190,11 @@ async function loadStore<T>(load: () => Promise<T>, peer: string): Promise<T> {
   }
 }
 
-function buildAuth(tokensFile: string | undefined, secret: string | undefined): Authenticator {
+function buildAuth(tokensFile: string | undefined, secret: string | undefined, acceptNonExpiring: boolean): Authenticator {
   const authenticators: Authenticator[] = [];
   try {
     if (tokensFile) authenticators.push(tokenFileAuth(tokensFile));
-    if (secret !== undefined) authenticators.push(hmacAuth(secret));
+    if (secret !== undefined) authenticators.push(hmacAuth(secret, { acceptNonExpiring }));
   } catch (error) {
     // A missing or malformed token file, a short secret: the operator's to fix, not a crash.
     throw new UsageError(error instanceof Error ? error.message : String(error));
@@ -175,10 +208,7 @@ function integer(value: string, what: string): number {
   return Number(value);
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-function duration(value: string): number {
-  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
-  if (!match) throw new UsageError(`--retention must look like 30d, 12h, 90m, 60s or 500ms, got ${JSON.stringify(value)}.`);
-  return Number(match[1]) * UNITS[match[2]!]!;
+function positive(value: string, what: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) throw new UsageError(`${what} must be a positive number, got ${JSON.stringify(value)}.`);
+  return Number(value);
 }

@@ -1,7 +1,8 @@
-import { appendSeparator, type ChainRead, type ChangeShape, countLines, DEFAULT_DIFF_LIMITS, type HistoryOp, isScratchpadError, type LiveSection, type OpOutcome, planChange, type PullResponse, type PushResponse, rebuildFromChain, ScratchpadError, type SectionKey, type SectionRecord, type SnapshotResponse, type SyncOp, tailOf, validateName } from 'scratchpad-store/protocol';
+import { appendSeparator, type ChainRead, type ChangeShape, countLines, DEFAULT_DIFF_LIMITS, type HistoryOp, isScratchpadError, type LiveSection, type OpOutcome, planChange, type PullResponse, type PushResponse, rebuildFromChain, ScratchpadError, type SectionKey, type SectionRecord, type SnapshotResponse, type SyncOp, tailOf, validateName, validateTimestamp } from 'scratchpad-store/protocol';
 import { HttpError, forbiddenClient, forbiddenSession } from '../errors.js';
 import { mergeThreeWay } from './merge.js';
 import type { PruneOptions, PruneReport, PullInput, PushInput, ServerLimits, ServerStore, SnapshotInput } from '../types.js';
+import { sessionKey } from './tenancy.js';
 import { sectionRow, type StoreTx, type TransactionRunner } from './tx.js';
 
 /** Ops may carry the client's own history op for a replace (an edit, a revert, a prepend); additive to SyncOp. */
@@ -33,13 +34,20 @@ export function createSqlStore(
   extra: { health(): Promise<void>; close(): Promise<void> },
   options: SqlStoreOptions = {},
 ): ServerStore {
+  // Tenancy (tenancy.ts): below this point `sessionId` is the store's key for (user, session id); entries come back
+  // under the client's own session id.
+  const keyed = <T extends { userId: string; sessionId: string }>(input: T): T => ({ ...input, sessionId: sessionKey(input.userId, input.sessionId) });
   return {
     kind,
-    push: options.transactionPerOp ? (input) => pushOpByOp(run, input, limits) : (input) => run('write', (tx) => applyPush(tx, input, limits)),
-    pull: (input) => run('read', (tx) => readPull(tx, input)),
-    snapshot: (input) => run('read', (tx) => readSnapshot(tx, input)),
-    deleteSession: (input) =>
+    push: options.transactionPerOp ? (input) => pushOpByOp(run, keyed(input), limits) : (input) => run('write', (tx) => applyPush(tx, keyed(input), limits)),
+    pull: async (input) => {
+      const page = await run('read', (tx) => readPull(tx, keyed(input)));
+      return { ...page, entries: page.entries.map((entry) => ({ ...entry, sessionId: input.sessionId })) };
+    },
+    snapshot: (input) => run('read', (tx) => readSnapshot(tx, keyed(input))),
+    deleteSession: (raw) =>
       run('write', async (tx) => {
+        const input = keyed(raw);
         const session = await tx.session(input.sessionId, true);
         if (!session) return false;
         if (session.userId !== input.userId) throw forbiddenSession();
@@ -115,6 +123,7 @@ async function applyPush(tx: StoreTx, input: PushInput, limits: ServerLimits): P
       const pad = validateName(op.pad, 'pad', limits);
       const section = validateName(op.section, 'section', limits);
       const agent = validateName(op.agent, 'agent', limits);
+      validateTimestamp(op.timestamp, 'op timestamp');
       if (op.kind !== 'delete') checkStorable(op.content, pad, section);
       const before = await liveOf(pad, section);
       const exists = before !== undefined && !before.record.deleted;

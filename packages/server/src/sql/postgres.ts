@@ -4,6 +4,7 @@ import type { ServerLimits, ServerStore } from '../types.js';
 import { createSqlStore } from '../rules/apply.js';
 import {
   SCHEMA_VERSION,
+  migrationStatements,
   entryFromRow,
   schemaStatements,
   sectionFromRow,
@@ -120,6 +121,10 @@ async function migrate(pool: pg.Pool): Promise<void> {
     if (rows.length === 0) await client.query(`INSERT INTO sp_meta (key, value) VALUES ('schema_version', $1)`, [String(SCHEMA_VERSION)]);
     else if (Number(rows[0]!.value) > SCHEMA_VERSION) {
       throw new Error(`The database has schema version ${rows[0]!.value}; this server knows up to ${SCHEMA_VERSION}. Upgrade scratchpad-store.`);
+    } else if (Number(rows[0]!.value) < SCHEMA_VERSION) {
+      // Under the advisory lock: one instance migrates, the others then find the new version.
+      for (const statement of migrationStatements(Number(rows[0]!.value), 'postgres')) await client.query(statement);
+      await client.query(`UPDATE sp_meta SET value = $1 WHERE key = 'schema_version'`, [String(SCHEMA_VERSION)]);
     }
     await client.query('COMMIT');
   } catch (error) {

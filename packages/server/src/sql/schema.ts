@@ -3,8 +3,32 @@ import { entryFromRow, type EntryMeta, type EntryRow } from '../rules/tx.js';
 
 export { entryFromRow, type EntryRow };
 
-/** Bumped when the tables change; a store refuses a database written by a newer schema. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped when the tables or what they hold change; a store refuses a database written by a newer schema.
+ * 1: first version. 2: session_id holds the tenancy key of (user, session id) (rules/tenancy.ts), migrated at open.
+ */
+export const SCHEMA_VERSION = 2;
+
+/**
+ * What brings a database of schema `from` to SCHEMA_VERSION, run in the transaction that checks the version.
+ * 1 → 2: every session's rows move from its session id to the key `<owner>\u001f<session id>`; a client's binding
+ * moves with it (a client id is only ever bound to its session's owner). No old key contains U+001F, so no moved row
+ * can collide with one not yet moved.
+ */
+export function migrationStatements(from: number, dialect: 'sqlite' | 'postgres'): string[] {
+  if (from >= 2) return [];
+  const sep = dialect === 'postgres' ? 'chr(31)' : 'char(31)';
+  const owned = (table: string) =>
+    `UPDATE ${table} SET session_id = (SELECT s.user_id || ${sep} || s.session_id FROM sp_sessions s WHERE s.session_id = ${table}.session_id)
+     WHERE session_id IN (SELECT session_id FROM sp_sessions)`;
+  return [
+    owned('sp_sections'),
+    owned('sp_history'),
+    owned('sp_snapshots'),
+    `UPDATE sp_clients SET session_id = user_id || ${sep} || session_id`,
+    `UPDATE sp_sessions SET session_id = user_id || ${sep} || session_id`,
+  ];
+}
 
 /**
  * One schema for SQLite and PostgreSQL. Only the integer type differs: BIGINT where values exceed 2^31 (times, seqs),

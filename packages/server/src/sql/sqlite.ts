@@ -1,3 +1,5 @@
+import { statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { resolveServerLimits } from '../limits.js';
 import type { ServerLimits, ServerStore } from '../types.js';
@@ -5,6 +7,7 @@ import { createSqlStore } from '../rules/apply.js';
 import {
   SCHEMA_VERSION,
   entryFromRow,
+  migrationStatements,
   schemaStatements,
   sectionFromRow,
   sectionParams, entryParams, snapshotParams,
@@ -24,6 +27,12 @@ export interface SqliteStoreOptions {
    * the last transactions may be lost with the machine; faster where fsync is slow.
    */
   readonly synchronous?: 'full' | 'normal';
+  /**
+   * /healthz reports the store unhealthy (503) when the file system holding the database has less free space than
+   * this, so that a load balancer stops sending writes that would fail. Default 8 MiB: room for one push at the
+   * default body limit.
+   */
+  readonly minFreeBytes?: number;
 }
 
 /**
@@ -40,6 +49,10 @@ export function sqliteStore(options: SqliteStoreOptions): ServerStore {
   migrate(db);
 
   const s = prepareStatements(db);
+  const health = db.prepare(`SELECT value FROM sp_meta WHERE key = 'schema_version'`);
+  const memory = options.path === ':memory:' || options.path === '';
+  const folder = memory ? undefined : dirname(resolve(options.path));
+  const minFreeBytes = options.minFreeBytes ?? 8 * 1024 * 1024;
   const tx = sqliteTx(s);
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
@@ -75,12 +88,15 @@ export function sqliteStore(options: SqliteStoreOptions): ServerStore {
 
   return createSqlStore('sqlite', run, limits, {
     async health() {
-      const release = await acquire();
-      try {
-        if (closed) throw new Error('The SQLite store is closed.');
-        db.prepare('SELECT 1').get();
-      } finally {
-        release();
+      // Not through the transaction queue: a health check must answer while writes queue up. One synchronous read
+      // on the shared connection cannot interleave with another statement, and reading inside another
+      // transaction's span changes nothing.
+      if (closed) throw new Error('The SQLite store is closed.');
+      health.get();
+      if (folder !== undefined) {
+        const { bavail, bsize } = statfsSync(folder);
+        const free = Number(bavail) * Number(bsize);
+        if (free < minFreeBytes) throw new Error(`The file system holding ${options.path} has ${free} bytes free, less than ${minFreeBytes}.`);
       }
     },
     async close() {
@@ -103,6 +119,9 @@ function migrate(db: Database.Database): void {
     if (!row) db.prepare(`INSERT INTO sp_meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
     else if (Number(row.value) > SCHEMA_VERSION) {
       throw new Error(`The database has schema version ${row.value}; this server knows up to ${SCHEMA_VERSION}. Upgrade scratchpad-store.`);
+    } else if (Number(row.value) < SCHEMA_VERSION) {
+      for (const statement of migrationStatements(Number(row.value), 'sqlite')) db.exec(statement);
+      db.prepare(`UPDATE sp_meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
     }
   }).immediate();
 }

@@ -13,6 +13,8 @@ export interface CosmosEmulator {
   readonly endpoint: string;
   /** The emulator's certificate (PEM), e.g. for NODE_EXTRA_CA_CERTS of a child process. */
   readonly cert: string;
+  /** Its private key (PEM): a test proxy in front of the emulator serves the same certificate, so one agent trusts both. */
+  readonly certKey: string;
   /** Any base64 string: the emulator does not check signatures. */
   readonly key: string;
   /** Trusts the emulator's certificate, and nothing else. */
@@ -42,6 +44,7 @@ export async function startCosmos(): Promise<CosmosEmulator> {
   return {
     endpoint: `https://127.0.0.1:${port}/`,
     cert: pems.cert,
+    certKey: pems.private,
     key: Buffer.from('cosmosdb-server accepts any key').toString('base64'),
     agent() {
       const agent = new Agent({ ca: pems.cert, keepAlive: true });

@@ -3,7 +3,8 @@
  * forwarding (the request may or may not have reached the server), answers 500 without forwarding, delays, and
  * delivers some requests twice. Faults are drawn from a seeded generator, so a failing run can be replayed.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export type Fault = 'pass' | 'drop-before' | 'drop-after' | 'error-500' | 'delay' | 'twice';
@@ -107,6 +108,93 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   return {
     url: `http://127.0.0.1:${port}`,
     counts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** What a storage proxy does with one request: forward it, or forward it and then lose the answer. */
+export type StorageFault = 'pass' | 'drop-after' | '503-after';
+
+export interface StorageRequest {
+  readonly method: string;
+  /** Path and query, as the client sent them. */
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+}
+
+export interface StorageProxyOptions {
+  /** The storage server, e.g. http://127.0.0.1:10000 (Azurite) or https://127.0.0.1:8081 (cosmosdb-server). */
+  readonly upstream: string;
+  /** For an HTTPS upstream: the proxy serves this certificate and trusts it upstream (the emulator's own). */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /** Called for every request; its answer decides the fault. */
+  decide(request: StorageRequest): StorageFault;
+  /** The body of a 503, in the service's own error format. */
+  readonly busyBody?: { readonly type: string; readonly text: string };
+}
+
+/**
+ * A proxy between a store and its storage server (Azurite, cosmosdb-server) that forwards every request and, when
+ * `decide` says so, loses the answer of one that the server has applied: the connection drops, or the client gets 503.
+ * That is the unknown outcome a store must survive: the write landed, the store cannot tell.
+ */
+export async function startStorageProxy(options: StorageProxyOptions): Promise<{ readonly url: string; close(): Promise<void> }> {
+  const target = new URL(options.upstream);
+  const secure = target.protocol === 'https:';
+
+  const forward = (incoming: IncomingMessage, body: Buffer) =>
+    new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
+      const headers = { ...incoming.headers, host: target.host };
+      delete headers.connection;
+      const send = secure ? httpsRequest : httpRequest;
+      const outgoing = send(
+        { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers, ...(secure ? { ca: options.tls?.cert } : {}) },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks) }));
+          response.on('error', reject);
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const fault = options.decide({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers });
+    const answer = await forward(request, Buffer.concat(chunks));
+    if (fault === 'drop-after') {
+      response.socket?.destroy();
+      return;
+    }
+    if (fault === '503-after') {
+      const busy = options.busyBody ?? { type: 'application/json', text: '{"code":"ServiceUnavailable","message":"injected"}' };
+      response.writeHead(503, { 'content-type': busy.type, 'content-length': Buffer.byteLength(busy.text) });
+      response.end(busy.text);
+      return;
+    }
+    const headers = { ...answer.headers };
+    delete headers['transfer-encoding'];
+    delete headers.connection;
+    headers['content-length'] = String(answer.body.length);
+    response.writeHead(answer.status, headers);
+    response.end(answer.body);
+  };
+
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
+    handle(request, response).catch(() => response.socket?.destroy());
+  };
+  const server = secure ? createHttpsServer({ cert: options.tls?.cert, key: options.tls?.key }, listener) : createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `${secure ? 'https' : 'http'}://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

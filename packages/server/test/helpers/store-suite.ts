@@ -350,21 +350,31 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       await store.close();
     });
 
-    it('keeps each session to its owner and each client id to its user and session', async () => {
+    it('keys sessions by user and session id, and keeps each client id to its user and session', async () => {
       const { store } = await open();
       const a = opsFor('alice-client');
-      await store.push({ userId: 'alice', sessionId: 'secret-session', clientId: 'alice-client', ops: [a.replace('p', 's', 'alice private text', 0)] });
+      await store.push({ userId: 'alice', sessionId: 'default', clientId: 'alice-client', ops: [a.replace('p', 's', 'alice private text', 0)] });
 
+      // mallory's session 'default' is her own: she neither sees nor touches alice's, and nobody squats a name.
       const m = opsFor('mallory-client');
+      const pushed = await store.push({ userId: 'mallory', sessionId: 'default', clientId: 'mallory-client', ops: [m.replace('p', 's', 'mallory text', 0)] });
+      expect(pushed.results[0]).toMatchObject({ status: 'applied', version: 1 });
+      const malloryPull = await store.pull({ userId: 'mallory', sessionId: 'default', since: undefined, clientId: 'mallory-client', limit: 10 });
+      expect(malloryPull.entries.map((e) => [e.sessionId, e.pad, e.section, e.version])).toEqual([['default', 'p', 's', 1]]);
+      expect(JSON.stringify(malloryPull)).not.toMatch(/alice/);
+      expect(await store.deleteSession({ userId: 'mallory', sessionId: 'default' })).toBe(true);
+      const alicePull = await store.pull({ userId: 'alice', sessionId: 'default', since: undefined, clientId: 'alice-client', limit: 10 });
+      expect(alicePull.entries.map((e) => [e.sessionId, e.version])).toEqual([['default', 1]]);
+      expect(alicePull.sections[0]).toMatchObject({ content: 'alice private text', version: 1 });
+      expect(alicePull.lastMutationId).toBe(1);
+
       const attempts: (() => Promise<unknown>)[] = [
-        () => store.push({ userId: 'mallory', sessionId: 'secret-session', clientId: 'mallory-client', ops: [m.replace('p', 's', 'overwrite', 0)] }),
-        () => store.pull({ userId: 'mallory', sessionId: 'secret-session', since: undefined, clientId: undefined, limit: 10 }),
-        () => store.snapshot({ userId: 'mallory', sessionId: 'secret-session', clientId: undefined }),
-        () => store.deleteSession({ userId: 'mallory', sessionId: 'secret-session' }),
         // alice's client id on mallory's own session, and to read alice's lastMutationId.
         () => store.push({ userId: 'mallory', sessionId: 'mallory-session', clientId: 'alice-client', ops: [{ ...m.replace('p', 's', 'x', 0), clientId: 'alice-client', mutationId: 2 }] }),
         () => store.snapshot({ userId: 'mallory', sessionId: 'mallory-session', clientId: 'alice-client' }),
         () => store.pull({ userId: 'mallory', sessionId: 'mallory-session', since: undefined, clientId: 'alice-client', limit: 10 }),
+        // The same client id under the same session name of another user is another user's client.
+        () => store.snapshot({ userId: 'mallory', sessionId: 'default', clientId: 'alice-client' }),
       ];
       for (const attempt of attempts) {
         const error = await expectHttpError(attempt(), 403, 'FORBIDDEN');
@@ -376,11 +386,11 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
         403,
         'FORBIDDEN',
       );
-      const snapshot = await store.snapshot({ userId: 'alice', sessionId: 'secret-session', clientId: 'alice-client' });
+      const snapshot = await store.snapshot({ userId: 'alice', sessionId: 'default', clientId: 'alice-client' });
       expect(snapshot.sections[0]).toMatchObject({ content: 'alice private text', version: 1 });
       expect(snapshot.lastMutationId).toBe(1);
-      // mallory's failed pushes claimed nothing: the session is still free for its first writer.
-      expect((await store.snapshot({ userId: 'someone', sessionId: 'mallory-session', clientId: undefined })).sections).toEqual([]);
+      // mallory's failed pushes claimed nothing.
+      expect((await store.snapshot({ userId: 'mallory', sessionId: 'mallory-session', clientId: undefined })).sections).toEqual([]);
       await store.close();
     });
 
@@ -538,6 +548,29 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       await store.close();
     });
 
+    it('orders snapshot sections by pad, then section, in code point order (SQL on UTF-8 bytes), and pull sections as their entries first touch them', async () => {
+      const { store } = await open();
+      const a = opsFor('c1');
+      // Code unit order (JavaScript's <) puts U+1F600 (a surrogate pair, D83D DE00) before U+FF01; code points do not.
+      const names = ['\u{1F600}', 'b', '\uFF01', 'A', 'a', 'ab', 'a\u00e9', '\u00e9'];
+      const ops = names.flatMap((pad, i) => [a.replace(pad, names[(i + 3) % names.length]!, `${i}`, 0), a.replace(pad, names[(i + 5) % names.length]!, `${i}`, 0)]);
+      await store.push({ userId: 'u', sessionId: 's', clientId: 'c1', ops });
+      const byCodePoint = (x: string, y: string) => {
+        const [p, q] = [[...x].map((c) => c.codePointAt(0)!), [...y].map((c) => c.codePointAt(0)!)];
+        for (let i = 0; i < Math.min(p.length, q.length); i++) if (p[i] !== q[i]) return p[i]! - q[i]!;
+        return p.length - q.length;
+      };
+      const expected = ops.map((o) => [o.pad, o.section]).sort((x, y) => byCodePoint(x[0]!, y[0]!) || byCodePoint(x[1]!, y[1]!));
+      const snapshot = await store.snapshot({ userId: 'u', sessionId: 's', clientId: undefined });
+      expect(snapshot.sections.map((s) => [s.pad, s.section])).toEqual(expected);
+      // The pin: the pad above U+FFFF comes last, after U+FF01.
+      expect(expected.slice(-4).map((k) => k[0])).toEqual(['\uFF01', '\uFF01', '\u{1F600}', '\u{1F600}']);
+      const pulled = await store.pull({ userId: 'u', sessionId: 's', since: undefined, clientId: undefined, limit: 5 });
+      expect(pulled.entries.map((e) => [e.pad, e.section])).toEqual(ops.slice(0, 5).map((o) => [o.pad, o.section]));
+      expect(pulled.sections.map((s) => [s.pad, s.section])).toEqual(ops.slice(0, 5).map((o) => [o.pad, o.section]));
+      await store.close();
+    });
+
     it('deletes a session for its owner; its clients go on without a gap; old cursors expire', async () => {
       const { store } = await open();
       const a = opsFor('a');
@@ -549,8 +582,79 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       await expectHttpError(store.pull({ userId: 'u', sessionId: 's', since: '0', clientId: undefined, limit: 10 }), 410, 'CURSOR_EXPIRED');
       const next = await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', 'fresh', 0)] });
       expect(next.results[0]).toEqual({ mutationId: 3, status: 'applied', version: 1 });
-      await expectHttpError(store.push({ userId: 'other', sessionId: 's', clientId: 'o', ops: [opsFor('o').replace('p', 's', 'x', 0)] }), 403);
+      // Another user's session 's' is another session: this one is untouched by it.
+      const other = await store.push({ userId: 'other', sessionId: 's', clientId: 'o', ops: [opsFor('o').replace('p', 's', 'x', 0)] });
+      expect(other.results[0]).toMatchObject({ status: 'applied', version: 1 });
+      expect((await store.snapshot({ userId: 'u', sessionId: 's', clientId: undefined })).sections[0]).toMatchObject({ content: 'fresh', version: 1 });
       await store.close();
     });
   });
+}
+
+/** What a client that retries sees of a store: each call again after a server fault, until it answers. */
+export type Retrying = <T>(call: () => Promise<T>) => Promise<T>;
+
+/** Retries a call after anything but a refusal (an HttpError below 500), as a client retries after a 5xx or a lost answer. */
+export const retryFaults: Retrying = async (call) => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error instanceof HttpError && error.status < 500) || attempt >= 30) throw error;
+    }
+  }
+};
+
+/** Everything a client can read of a session: the snapshot, and the pull from every cursor (or the error it gets). */
+export async function readableState(store: ServerStore, userId: string, sessionId: string, clientId: string): Promise<unknown> {
+  const snapshot = await store.snapshot({ userId, sessionId, clientId });
+  const pulls: unknown[] = [];
+  for (let since = 0; since <= Number(snapshot.cursor); since++) {
+    try {
+      const pages: PullResponse[] = [];
+      let cursor = String(since);
+      for (;;) {
+        const page = await store.pull({ userId, sessionId, since: cursor, clientId, limit: 4 });
+        pages.push(page);
+        cursor = page.cursor;
+        if (!page.more) break;
+      }
+      pulls.push(pages);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      pulls.push({ since, status: error.status, code: error.code });
+    }
+  }
+  return { snapshot, pulls };
+}
+
+/**
+ * Every kind of write a store makes, with large values (so that they are kept apart from the documents that name
+ * them): creating a session, appends, merged and conflicting replaces, deletes of sections, large values replaced
+ * and dropped, retention, deleting the session and writing to it again. Each call goes through `retry`. Returns what
+ * a client can read at four points: the same on every store, whatever faults the calls met.
+ */
+export async function writeEveryKind(store: ServerStore, retry: Retrying): Promise<unknown[]> {
+  const u = 'u';
+  const s = 'every-kind';
+  const a = opsFor('a');
+  const b = opsFor('b');
+  const day = 86_400_000;
+  const t0 = 1_800_000_000_000;
+  const big = (c: string, n = 300_000) => `${c.repeat(n)}\n`;
+  const push = (clientId: string, ops: SyncOp[], now: number) => retry(() => store.push({ userId: u, sessionId: s, clientId, ops, now }));
+  const seen: unknown[] = [];
+  await push('a', [a.replace('p', 'big', big('x'), 0), a.replace('p', 'small', 'one\ntwo\nthree\n', 0), a.append('q', 'log', 'l1')], t0);
+  await push('b', [b.append('p', 'big', 'tail'), b.replace('p', 'small', 'one\ntwo\nTHREE\n', 1), b.append('q', 'log', 'l2')], t0);
+  await push('a', [a.replace('p', 'small', 'ONE\ntwo\nthree\n', 1), a.replace('p', 'big', big('y'), 2), a.delete('q', 'log', 2)], t0);
+  seen.push(await readableState(store, u, s, 'a'));
+  await push('a', [a.replace('p', 'big', 'small now\n', 3), a.replace('p', 'other', big('z', 100_000), 0)], t0 + 10 * day);
+  await retry(() => store.prune({ maxAgeMs: 5 * day, now: t0 + 10 * day }));
+  seen.push(await readableState(store, u, s, 'a'));
+  await push('b', [b.replace('p', 'big', big('w'), 4), b.append('p', 'other', 'more')], t0 + 10 * day);
+  expect(await retry(() => store.deleteSession({ userId: u, sessionId: s }))).toBe(true);
+  seen.push(await readableState(store, u, s, 'b'));
+  await push('b', [b.replace('p', 'big', big('v'), 0), b.append('p', 'big', 'after')], t0 + 11 * day);
+  seen.push(await readableState(store, u, s, 'b'));
+  return seen;
 }
