@@ -194,6 +194,8 @@ describe('demo app in Chromium', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Restore version 1' }).click();
     await contentOf(page, 'draft').getByText('Summer nights downtown stay warm').waitFor();
     expect(await contentOf(page, 'draft').textContent()).not.toContain('## Costs');
+    // The label names the restored version once it has compared contents (asynchronously): wait for it.
+    await page.locator('.sp-history-summary', { hasText: 'restored v1' }).waitFor();
     expect((await historyRows(page))[0]).toBe('you on this browser restored v1 v6');
     await screenshot(page, 'demo-reverted', { panel: true });
   });
