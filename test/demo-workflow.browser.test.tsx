@@ -25,6 +25,8 @@ function Probe({ onHandle }: { onHandle: (handle: WorkflowHandle) => void }): Re
 async function mount(strict: boolean): Promise<{ sp: Scratchpad; handle: () => WorkflowHandle }> {
   const sp = createScratchpad();
   opened.push(sp);
+  // The provider renders its children once the scratchpad is ready (memoryStorage loads on first use).
+  await sp.ready;
   let latest: WorkflowHandle | undefined;
   const tree = (
     <ScratchpadProvider scratchpad={sp}>
