@@ -1,5 +1,6 @@
 export { createScratchpad } from './scratchpad.js';
-export { memoryStorage, type MemoryStorageOptions } from './storage/memory.js';
+export { memoryStorage } from './storage/memory-lazy.js';
+export type { MemoryStorageOptions } from './storage/memory.js';
 export { ScratchpadError, isScratchpadError, type ScratchpadErrorCode, type ScratchpadErrorDetails } from './core/errors.js';
 export { applyPatch, formatPatch, formatHunks, type DiffLimits } from './core/patch.js';
 export { compareNatural, renderPad, writeMessage } from './core/format.js';

@@ -1,18 +1,15 @@
 import { createStore } from 'zustand/vanilla';
-import type { ServerRow } from './core/adopt.js';
-import { applyEdit, combine, isWriteMode, prependSeparator } from './core/content.js';
-import { planChange, type ChangePlan, type LiveSection, type PlannedChange } from './core/change.js';
+import { applyEdit, isWriteMode } from './core/content.js';
+import { liveFromRecord, planIn, planWrite, type ChangeFields, type ChangePlan, type LiveSection, type PlanContext, type PlannedChange } from './core/change.js';
 import { ScratchpadError, isScratchpadError } from './core/errors.js';
 import { compareNatural, numberLines, renderPad } from './core/format.js';
-import { blameFromHistory, DEFAULT_CHECKPOINT_EVERY, rebuildFromChain } from './core/history.js';
-import { countLines, knownLineCount, utf8Length } from './core/lines.js';
-import { computePatch, DEFAULT_DIFF_LIMITS, formatPatch, tailOf, type ChangeShape } from './core/patch.js';
-import { checkSnapshot } from './core/snapshot.js';
+import { DEFAULT_CHECKPOINT_EVERY, rebuildFromChain } from './core/history.js';
+import { countLines } from './core/lines.js';
+import { computePatch, DEFAULT_DIFF_LIMITS, formatPatch } from './core/patch.js';
 import type {
   BlameLine,
   DiffResult,
   HistoryEntry,
-  HistoryOp,
   HistoryQuery,
   RetentionPolicy,
   ScratchpadLimits,
@@ -20,16 +17,15 @@ import type {
   Section,
   SectionEdit,
   SectionRecord,
-  WriteMode,
+  SnapshotRecord,
   WriteResult,
 } from './core/types.js';
 import { describe, resolveLimits, validateInteger, validateName, validateText } from './core/validate.js';
-import { GroupCommit, type QueuedPart } from './storage/group-commit.js';
-import { memoryStorage } from './storage/memory.js';
-import type { PruneRequest, SectionKey, SessionStorage, SyncOp } from './storage/types.js';
-import type { SyncEngine } from './sync/engine.js';
-import type { PullResponse, SectionBase } from './core/protocol.js';
-import type { SyncAdapter, SyncStatus } from './sync/types.js';
+import { GroupCommit, type CommitPart, type QueuedPart } from './storage/group-commit.js';
+import { memoryStorage } from './storage/memory-lazy.js';
+import type { SectionKey, SessionStorage, SyncOp } from './storage/types.js';
+import type { SyncClient } from './sync/client.js';
+import type { SyncAdapter } from './sync/types.js';
 import { setSections, type ScratchpadState } from './store/state.js';
 import type { ChangeOptions, LinesOptions, Scratchpad, ScratchpadOptions, WriteOptions } from './types.js';
 
@@ -38,7 +34,8 @@ type Intent = () => ChangePlan[];
 
 interface PendingCall {
   readonly intent: Intent;
-  readonly plans: ChangePlan[];
+  /** The plans of the last attempt: what the call resolves with once they are committed. */
+  plans: ChangePlan[];
   readonly resolve: (results: WriteResult[]) => void;
   readonly reject: (error: unknown) => void;
   rebases: number;
@@ -62,7 +59,8 @@ class ScratchpadImpl implements Scratchpad {
   readonly storageName: string;
 
   private readonly limits: ScratchpadLimits;
-  private readonly checkpointEvery: number;
+  /** What every change is planned with (session, limits, checkpoints). */
+  private readonly context: PlanContext;
   private readonly retain: RetentionPolicy | undefined;
   private readonly now: () => number;
   /** Every known section, tombstones included, by pad then section name. */
@@ -79,28 +77,22 @@ class ScratchpadImpl implements Scratchpad {
   /** Counts successful commits, so that a reload can tell whether our own commits raced it. */
   private commitCount = 0;
 
-  // Sync. Each scratchpad instance is its own sync client: mutation ids count up from 1 with no gaps, and an id is
-  // only final once its commit succeeded (a failed commit hands its ids to the replanned changes).
-  readonly clientId = randomClientId();
   private readonly syncAdapter: SyncAdapter | undefined;
-  private engine: SyncEngine | undefined;
-  private adopt: typeof import('./core/adopt.js') | undefined;
-  private nextMutationId = 1;
-  private durableNextMutationId = 1;
-  /** This client's ops not yet acknowledged, oldest first: a change on top of one of them names it as its base. */
-  private unacked: SyncOp[] = [];
+  /** The client half of sync (src/sync/client.ts), loaded once hydrated, only when `sync` is given. */
+  private sync: SyncClient | undefined;
 
   constructor(options: ScratchpadOptions) {
     this.sessionId = options.sessionId === undefined ? 'default' : validateName(options.sessionId, 'session', { maxNameLength: 256, maxSectionBytes: 1 });
     this.limits = resolveLimits(options.limits);
-    this.checkpointEvery = validateInteger(options.history?.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, 'history.checkpointEvery', 1);
+    const checkpointEvery = validateInteger(options.history?.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, 'history.checkpointEvery', 1);
+    this.context = { sessionId: this.sessionId, limits: this.limits, diffLimits: DEFAULT_DIFF_LIMITS, checkpointEvery };
     this.retain = options.history?.retain;
     if (this.retain?.maxVersionsPerSection !== undefined) validateInteger(this.retain.maxVersionsPerSection, 'retain.maxVersionsPerSection', 1);
     if (this.retain?.maxAgeMs !== undefined) validateInteger(this.retain.maxAgeMs, 'retain.maxAgeMs', 0);
     this.now = options.now ?? Date.now;
     this.syncAdapter = options.sync;
-    const storage = options.storage ?? memoryStorage();
-    this.storageName = storage.name;
+    const storage = options.storage;
+    this.storageName = storage?.name ?? 'memory';
     this.store = createStore<ScratchpadState>()(() => ({
       sessionId: this.sessionId,
       ready: false,
@@ -112,7 +104,8 @@ class ScratchpadImpl implements Scratchpad {
       (parts) => this.committed(parts),
       (error, parts) => this.commitFailed(error, parts),
     );
-    this.ready = this.hydrate(storage.open(this.sessionId));
+    // The default memoryStorage's code is loaded only when it is opened: an app on IndexedDB never downloads it.
+    this.ready = this.hydrate((storage ?? memoryStorage()).open(this.sessionId));
     this.gate = this.ready;
     // A caller that never awaits `ready` must not see an unhandled rejection; calls report the error themselves.
     this.ready.catch(() => undefined);
@@ -136,22 +129,20 @@ class ScratchpadImpl implements Scratchpad {
     this.store.setState({ ready: true });
     this.unwatch = this.session.watch?.((changed) => void this.refresh(changed));
     if (this.syncAdapter) {
-      const session = this.session;
-      // Loaded only by apps that sync: the engine and the adoption of server state are a chunk of their own.
-      const [{ SyncEngine }, adopt] = await Promise.all([import('./sync/engine.js'), import('./core/adopt.js')]);
-      this.adopt = adopt;
-      this.engine = new SyncEngine(this.syncAdapter, {
-        sessionId: this.sessionId,
-        clientId: this.clientId,
-        session: () => session,
-        applyPull: (response) => this.applyPull(response),
-        reset: () => this.resetFromServer(),
-        acknowledged: (clientId, upTo) => {
-          if (clientId === this.clientId) this.unacked = this.unacked.filter((op) => op.mutationId > upTo);
-        },
-        setStatus: (sync: SyncStatus) => this.store.setState({ sync }),
+      // Loaded only by apps that sync: the client, its engine and the adoption of server state are a chunk of their own.
+      const { SyncClient } = await import('./sync/client.js');
+      this.sync = new SyncClient(this.syncAdapter, {
+        context: this.context,
+        session: () => this.requireSession(),
+        live: (pad, section) => this.liveSection(pad, section),
+        setLive: (pad, section, live) => this.setLive(pad, section, live),
+        dropAllLive: () => this.dropAllLive(),
+        publish: () => this.publish(),
+        exclusive: (body) => this.exclusive(body),
+        readVersion: (pad, section, version) => this.readVersion(pad, section, version),
+        setStatus: (sync) => this.store.setState({ sync }),
       });
-      await this.engine.start();
+      await this.sync.start();
     }
     if (this.retain) await this.applyRetention().catch(() => undefined);
   }
@@ -253,7 +244,9 @@ class ScratchpadImpl implements Scratchpad {
         throw new ScratchpadError('INVALID_ARGUMENT', `Unknown mode ${describe(mode)}: use 'replace', 'append' or 'prepend'.`);
       }
       const { agent, expectedVersion } = this.changeOptions(options);
-      return () => [this.planWrite(names.pad, names.section, text, mode, agent, expectedVersion)];
+      return () => [
+        planWrite(this.context, { pad: names.pad, section: names.section, before: this.liveSection(names.pad, names.section), text, mode, agent, timestamp: this.now(), expectedVersion }),
+      ];
     });
   }
 
@@ -264,7 +257,7 @@ class ScratchpadImpl implements Scratchpad {
       return () => {
         const before = this.existing(names.pad, names.section);
         const content = applyEdit(before.record.content, edit);
-        return [this.plan(names.pad, names.section, before, content, undefined, 'edit', 'edit', agent, { kind: 'unknown' }, expectedVersion)];
+        return [this.plan({ pad: names.pad, section: names.section, before, content, op: 'edit', mode: 'edit', agent, expectedVersion })];
       };
     });
   }
@@ -296,87 +289,20 @@ class ScratchpadImpl implements Scratchpad {
       const content = await this.contentAt(names.pad, names.section, toVersion);
       const results = await this.call(() => () => {
         const before = this.existing(names.pad, names.section, true);
-        return [this.plan(names.pad, names.section, before, content, undefined, 'revert', 'revert', agent, { kind: 'unknown' }, expectedVersion, { revertedTo: toVersion })];
+        return [this.plan({ pad: names.pad, section: names.section, before, content, op: 'revert', mode: 'revert', agent, expectedVersion, revertedTo: toVersion })];
       });
       return first(results);
     });
   }
 
-  private planWrite(
-    pad: string,
-    section: string,
-    text: string,
-    mode: WriteMode,
-    agent: string,
-    expectedVersion: number | undefined,
-    before = this.liveSection(pad, section),
-    timestamp?: number,
-  ): ChangePlan {
-    const exists = before !== undefined && !before.record.deleted;
-    const old = exists ? before.record.content : '';
-    let content: string;
-    let bytes: number | undefined;
-    let shape: ChangeShape;
-    if (mode === 'append') {
-      // From the cached figures alone: reading `old` would flatten a long string of appends on every write.
-      const separator = !exists || before.lineCount === 0 || before.tail === '' ? '' : '\n';
-      const added = separator + text;
-      content = old + added;
-      bytes = !exists ? utf8Length(added) : before.bytes === undefined ? undefined : before.bytes + utf8Length(added);
-      shape = { kind: 'appended', oldLineCount: exists ? before.lineCount : 0, oldTail: exists ? before.tail : '', added };
-    } else if (mode === 'prepend') {
-      content = combine(old, text, mode);
-      const added = text + prependSeparator(old, text);
-      bytes = !exists ? utf8Length(added) : before.bytes === undefined ? undefined : before.bytes + utf8Length(added);
-      shape = { kind: 'prepended' };
-    } else {
-      content = text;
-      bytes = undefined;
-      shape = { kind: 'unknown' };
-    }
-    return this.plan(pad, section, before, content, bytes, `write_${mode}`, mode, agent, shape, expectedVersion, {
-      ...(mode === 'append' ? { appended: text } : {}),
-      ...(timestamp === undefined ? {} : { timestamp }),
-    });
-  }
-
   private planDelete(pad: string, section: string, agent: string, expectedVersion: number | undefined): ChangePlan {
     const before = this.existing(pad, section);
-    return this.plan(pad, section, before, '', 0, 'delete', 'delete', agent, { kind: 'unknown' }, expectedVersion);
+    return this.plan({ pad, section, before, content: '', bytes: 0, op: 'delete', mode: 'delete', agent, expectedVersion });
   }
 
-  private plan(
-    pad: string,
-    section: string,
-    before: LiveSection | undefined,
-    content: string,
-    bytes: number | undefined,
-    op: HistoryOp,
-    mode: WriteResult['mode'],
-    agent: string,
-    shape: ChangeShape,
-    expectedVersion: number | undefined,
-    extras: { revertedTo?: number; appended?: string; timestamp?: number } = {},
-  ): ChangePlan {
-    return planChange({
-      sessionId: this.sessionId,
-      pad,
-      section,
-      before,
-      content,
-      bytes,
-      op,
-      mode,
-      agent,
-      timestamp: extras.timestamp ?? this.now(),
-      shape,
-      expectedVersion,
-      limits: this.limits,
-      diffLimits: DEFAULT_DIFF_LIMITS,
-      checkpointEvery: this.checkpointEvery,
-      ...(extras.revertedTo === undefined ? {} : { revertedTo: extras.revertedTo }),
-      ...(extras.appended === undefined ? {} : { appended: extras.appended }),
-    });
+  /** Plans a change of this scratchpad, stamped now unless the fields say when. */
+  private plan(fields: Omit<ChangeFields, 'timestamp'> & { readonly timestamp?: number }): ChangePlan {
+    return planIn(this.context, { ...fields, timestamp: fields.timestamp ?? this.now() });
   }
 
   /**
@@ -418,51 +344,29 @@ class ScratchpadImpl implements Scratchpad {
       pending.reject(error);
       return;
     }
-    const changes = plans.flatMap((p) => (p.change ? [p.change] : []));
-    if (changes.length === 0) {
-      pending.resolve(plans.map((p) => p.result));
+    pending.plans = plans;
+    // Plain loops: this runs on every write, and one-element arrays from flatMap or spreads were a measurable share of it.
+    const sections: { record: SectionRecord; expectedVersion: number }[] = [];
+    const entries: HistoryEntry[] = [];
+    const snapshots: SnapshotRecord[] = [];
+    const outbox: SyncOp[] | undefined = this.sync ? [] : undefined;
+    for (const { change } of plans) {
+      if (!change) continue;
+      this.applyLive(change);
+      sections.push({ record: change.after.record, expectedVersion: change.before?.record.version ?? 0 });
+      entries.push(change.entry);
+      for (const snapshot of change.snapshots) snapshots.push(snapshot);
+      if (outbox) outbox.push(this.sync!.opFor(change));
+    }
+    if (sections.length === 0) {
+      pending.resolve(results(plans));
       return;
     }
-    for (const change of changes) this.applyLive(change);
+    const part: CommitPart = outbox ? { sections, entries, snapshots, outbox } : { sections, entries, snapshots };
+    // Queued before publishing: the commit's microtask then runs before the ones a UI schedules on the store update
+    // (React renders in a microtask), so storage works while the UI renders instead of after it.
+    this.committer.add(part, pending);
     this.publish();
-    const call: PendingCall = { ...pending, plans };
-    this.committer.add(
-      {
-        sections: changes.map((c) => ({ record: c.after.record, expectedVersion: c.before?.record.version ?? 0 })),
-        entries: changes.map((c) => c.entry),
-        snapshots: changes.flatMap((c) => c.snapshots),
-        ...(this.engine ? { outbox: changes.map((c) => this.queueOp(c)) } : {}),
-      },
-      call,
-    );
-  }
-
-  /** The sync op of a change, committed in the same transaction as the change itself. */
-  private queueOp(change: PlannedChange): SyncOp {
-    const { record } = change.after;
-    const kind = change.entry.op === 'delete' ? 'delete' : change.appended !== undefined ? 'append' : 'replace';
-    let base: SyncOp | undefined;
-    for (let i = this.unacked.length - 1; i >= 0 && !base; i--) {
-      const op = this.unacked[i]!;
-      if (op.pad === record.pad && op.section === record.section) base = op;
-    }
-    const op: SyncOp = {
-      clientId: this.clientId,
-      mutationId: this.nextMutationId++,
-      pad: record.pad,
-      section: record.section,
-      kind,
-      content: kind === 'append' ? change.appended! : kind === 'replace' ? record.content : '',
-      baseVersion: change.before?.record.version ?? 0,
-      ...(base ? { baseMutationId: base.mutationId } : {}),
-      // The server refuses an op of an older epoch (SESSION_RESET): a change made on deleted state never resurrects it.
-      ...(this.engine?.epoch !== undefined ? { epoch: this.engine.epoch } : {}),
-      op: change.entry.op,
-      agent: record.updatedBy,
-      timestamp: record.updatedAt,
-    };
-    this.unacked.push(op);
-    return op;
   }
 
   private applyLive(change: PlannedChange): void {
@@ -474,10 +378,11 @@ class ScratchpadImpl implements Scratchpad {
 
   private committed(parts: QueuedPart<PendingCall>[]): void {
     this.commitCount++;
-    for (const { part } of parts) {
-      for (const op of part.outbox ?? []) this.durableNextMutationId = Math.max(this.durableNextMutationId, op.mutationId + 1);
+    if (this.sync) {
+      const ops: SyncOp[] = [];
+      for (const { part } of parts) if (part.outbox) for (const op of part.outbox) ops.push(op);
+      this.sync.committed(ops);
     }
-    if (this.engine && parts.some((p) => p.part.outbox?.length)) this.engine.changed();
     for (const { part } of parts) {
       for (const { record } of part.sections) {
         const key = sectionKey(record.pad, record.section);
@@ -486,7 +391,7 @@ class ScratchpadImpl implements Scratchpad {
         else if (live) this.durable.set(key, { pad: record.pad, section: record.section, live: liveFromRecord(record) });
       }
     }
-    for (const { meta } of parts) meta.resolve(meta.plans.map((p) => p.result));
+    for (const { meta } of parts) meta.resolve(results(meta.plans));
     this.commitsSinceRetention += parts.length;
     if (this.retain && this.commitsSinceRetention >= 64) {
       this.commitsSinceRetention = 0;
@@ -496,8 +401,7 @@ class ScratchpadImpl implements Scratchpad {
 
   /** Rolls memory back to what storage holds; a conflict (another tab wrote first) reloads and replans every call. */
   private commitFailed(error: unknown, parts: QueuedPart<PendingCall>[]): void {
-    this.nextMutationId = this.durableNextMutationId;
-    this.unacked = this.unacked.filter((op) => op.mutationId < this.durableNextMutationId);
+    this.sync?.rolledBack();
     for (const { pad, section, live } of this.durable.values()) this.setLive(pad, section, live ?? undefined);
     this.durable.clear();
     this.publish();
@@ -519,7 +423,7 @@ class ScratchpadImpl implements Scratchpad {
       () => {
         for (const call of calls) {
           if (++call.rebases > MAX_REBASES) call.reject(error);
-          else this.submit({ ...call, plans: [] });
+          else this.submit(call);
         }
       },
       (reloadError: unknown) => {
@@ -580,7 +484,11 @@ class ScratchpadImpl implements Scratchpad {
       const names = this.names(pad, section);
       await this.settled();
       const live = this.existing(names.pad, names.section);
-      const entries = await this.requireSession().readEntries(names.pad, names.section, 1, live.record.version);
+      // Loaded on first use: most apps never blame, and it is not part of the up-front bundle.
+      const [entries, { blameFromHistory }] = await Promise.all([
+        this.requireSession().readEntries(names.pad, names.section, 1, live.record.version),
+        import('./core/blame.js'),
+      ]);
       const head = entries[0];
       if (!head || head.version === 1) return blameFromHistory(entries);
       // History before `head` was dropped: its content is credited to `head` as a whole.
@@ -599,8 +507,8 @@ class ScratchpadImpl implements Scratchpad {
     return this.guard(async () => {
       await this.settled();
       if (this.retain) await this.applyRetention();
-      if (this.engine) {
-        await this.engine.sync().catch((error: unknown) => {
+      if (this.sync) {
+        await this.sync.sync().catch((error: unknown) => {
           throw new ScratchpadError(
             'STORAGE_UNAVAILABLE',
             `Saved locally, but not synced: ${error instanceof Error ? error.message : String(error)}. The changes wait in the outbox and are pushed when the server is back.`,
@@ -612,105 +520,28 @@ class ScratchpadImpl implements Scratchpad {
     });
   }
 
-  // ---------------------------------------------------------------- sync: adopting the server's state
-
   /**
-   * Takes the server's rows and history for every section a pull touched. A section whose local row already is the
-   * server's, with nothing pending, only records that it is in sync. Otherwise its history from the last agreed
-   * version on is rewritten: the server's entries (with the server's numbering), then this device's pending ops
-   * replanned on top as speculative versions. Runs with no local commit in flight.
+   * Runs `body` (adopting server state) once no local commit is in flight; calls made meanwhile wait for it, and go on
+   * once it is over whether or not it worked: the sync round reports failures.
    */
-  private async applyPull(response: PullResponse): Promise<void> {
-    if (response.sections.length === 0 || this.closed) return;
+  private exclusive(body: () => Promise<void>): Promise<void> {
+    if (this.closed) return Promise.resolve();
     const run = (async () => {
       await this.committer.idle();
       // A scratchpad closed meanwhile no longer follows storage: leave adopting to the ones still open.
       if (this.closed) throw new ScratchpadError('CLOSED', 'Closed while syncing.');
-      const session = this.requireSession();
-      // Ops of an older epoch wait only to be rejected by the server (SESSION_RESET): never replanned on new state.
-      const pending = (await session.outbox.pending(Number.MAX_SAFE_INTEGER)).filter(
-        (op) =>
-          (op.clientId !== this.clientId || op.mutationId > response.lastMutationId) &&
-          (op.epoch === undefined || response.epoch === undefined || op.epoch === response.epoch),
-      );
-      for (const server of response.sections) {
-        const entries = response.entries
-          .filter((e) => e.pad === server.pad && e.section === server.section)
-          .sort((a, b) => a.version - b.version);
-        const mine = pending.filter((op) => op.pad === server.pad && op.section === server.section);
-        const base = response.bases?.find((b) => b.pad === server.pad && b.section === server.section);
-        await this.adoptSection(session, server, entries, mine, base);
-      }
-      this.publish();
+      await body();
     })();
-    // Calls waiting on the gate go on once adopting is over, whether or not it worked: the sync round reports failures.
-    const gated = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.gate = gated.finally(() => {
-      if (this.gate === gate) this.gate = undefined;
-    });
-    const gate = this.gate;
-    await run;
-  }
-
-  private async adoptSection(
-    session: SessionStorage,
-    server: ServerRow,
-    serverEntries: readonly HistoryEntry[],
-    mine: readonly SyncOp[],
-    serverBase?: SectionBase,
-  ): Promise<void> {
-    const { pad, section } = server;
-    const local = this.liveSection(pad, section);
-    const storedVersion = local?.record.version ?? 0;
-    const { agreesWithServer, planAdoption } = this.adopt!;
-    if (mine.length === 0 && agreesWithServer(local?.record, server)) {
-      if (local!.record.synced === server.version) return;
-      const record = { ...local!.record, synced: server.version };
-      await session.rewriteSection({ record, expectedVersion: storedVersion, fromVersion: server.version + 1, entries: [], snapshots: [] });
-      this.setLive(pad, section, { ...local!, record });
-      return;
-    }
-    // From the last version both sides agree on: the server's entries, then this device's pending ops on top.
-    const from = Math.min(local?.record.synced ?? 0, server.version);
-    const base = from === 0 ? '' : await this.readVersion(pad, section, from).catch(() => undefined);
-    const adoption = planAdoption({
-      sessionId: this.sessionId,
-      server,
-      entries: serverEntries,
-      from,
-      base,
-      checkpointEvery: this.checkpointEvery,
-      ...(serverBase ? { serverBase: { version: serverBase.version, content: serverBase.content } } : {}),
-    });
-    const { entries, snapshots } = adoption;
-    let live: LiveSection = liveFromRecord(adoption.record);
-    for (const op of mine) {
-      const plan = this.replanOp(op, live);
-      if (!plan?.change) continue;
-      entries.push(plan.change.entry);
-      snapshots.push(...plan.change.snapshots);
-      live = plan.change.after;
-    }
-    await session.rewriteSection({ record: live.record, expectedVersion: storedVersion, fromVersion: from + 1, entries, snapshots });
-    this.setLive(pad, section, live);
-  }
-
-  /** A pending op planned again on top of the server's row; undefined if it no longer applies (the server will say so too). */
-  private replanOp(op: SyncOp, before: LiveSection): ChangePlan | undefined {
-    try {
-      if (op.kind === 'append') return this.planWrite(op.pad, op.section, op.content, 'append', op.agent, undefined, before, op.timestamp);
-      if (op.kind === 'delete') {
-        if (before.record.deleted) return undefined;
-        return this.plan(op.pad, op.section, before, '', 0, 'delete', 'delete', op.agent, { kind: 'unknown' }, undefined, { timestamp: op.timestamp });
-      }
-      const historyOp = op.op && op.op !== 'delete' && op.op !== 'write_append' ? op.op : 'write_replace';
-      return this.plan(op.pad, op.section, before, op.content, undefined, historyOp, 'replace', op.agent, { kind: 'unknown' }, undefined, { timestamp: op.timestamp });
-    } catch {
-      return undefined;
-    }
+    const gate: Promise<void> = run
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        if (this.gate === gate) this.gate = undefined;
+      });
+    this.gate = gate;
+    return run;
   }
 
   subscribe(listener: (state: ScratchpadState, previous: ScratchpadState) => void): () => void {
@@ -721,7 +552,7 @@ class ScratchpadImpl implements Scratchpad {
     if (this.closed) return;
     this.closed = true;
     this.unwatch?.();
-    this.engine?.stop();
+    this.sync?.stop();
     // Changes already accepted still reach storage; only then is the connection closed.
     void this.committer.idle().then(() => this.session?.close());
   }
@@ -732,57 +563,10 @@ class ScratchpadImpl implements Scratchpad {
       await this.requireSession().deleteSession().catch((error: unknown) => {
         throw asStorageError(error, 'Could not delete the session');
       });
-      if (this.syncAdapter) await this.deleteOnServer(this.syncAdapter);
+      await this.sync?.deleteOnServer();
       this.dropAllLive();
-      this.durable.clear();
       this.publish();
     });
-  }
-
-  /** Deletes the session on the server too, then starts this session's pulls from the server's fresh state. */
-  private async deleteOnServer(adapter: SyncAdapter): Promise<void> {
-    try {
-      const deleted = await adapter.deleteSession?.(this.sessionId);
-      // Without this, the next pull would start before the deletion and be answered SESSION_RESET (410).
-      if (deleted) await this.engine?.adoptCursor(deleted.cursor, deleted.epoch);
-      else {
-        const fresh = await adapter.snapshot?.({ sessionId: this.sessionId, clientId: this.clientId });
-        if (fresh) await this.engine?.adoptCursor(fresh.cursor, fresh.epoch);
-      }
-    } catch (error) {
-      throw new ScratchpadError('STORAGE_UNAVAILABLE', `Deleted locally, but not on the sync server: ${error instanceof Error ? error.message : String(error)}`, {
-        sync: true,
-      });
-    }
-  }
-
-  /**
-   * The session was deleted on the server (another device reset it): drop every section and its history here, in
-   * storage too, as a local deleteSession() would, but keep the outbox: its ops go to the server, which rejects them
-   * as SESSION_RESET, so mutation ids stay gap-free and nothing deleted comes back. Runs with no commit in flight.
-   */
-  private async resetFromServer(): Promise<void> {
-    if (this.closed) return;
-    const run = (async () => {
-      await this.committer.idle();
-      if (this.closed) throw new ScratchpadError('CLOSED', 'Closed while syncing.');
-      const session = this.requireSession();
-      const outbox = await session.outbox.pending(Number.MAX_SAFE_INTEGER);
-      await session.deleteSession();
-      if (outbox.length > 0) await session.commit({ sections: [], entries: [], snapshots: [], outbox });
-      this.dropAllLive();
-      this.durable.clear();
-      this.publish();
-    })();
-    const gated = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.gate = gated.finally(() => {
-      if (this.gate === gate) this.gate = undefined;
-    });
-    const gate = this.gate;
-    await run;
   }
 
   async exportJSON(): Promise<ScratchpadSnapshot> {
@@ -797,6 +581,7 @@ class ScratchpadImpl implements Scratchpad {
   async importJSON(snapshot: ScratchpadSnapshot): Promise<void> {
     return this.guard(async () => {
       // Checked whole before anything changes: an import that fails leaves the session as it was.
+      const { checkSnapshot } = await import('./core/snapshot.js');
       const data = await checkSnapshot(snapshot, this.sessionId, this.limits);
       await this.settled();
       const session = this.requireSession();
@@ -813,30 +598,14 @@ class ScratchpadImpl implements Scratchpad {
 
   // ---------------------------------------------------------------- retention
 
-  /** Drops history that the policy no longer keeps, leaving a full snapshot where the kept history starts. */
+  /** Drops history that the policy no longer keeps (src/storage/retention.ts, loaded only by apps that retain). */
   private async applyRetention(): Promise<void> {
     const retain = this.retain;
     if (!retain || this.closed) return;
-    const session = this.requireSession();
-    const requests: PruneRequest[] = [];
-    for (const sections of this.live.values()) {
-      for (const live of sections.values()) {
-        const { pad, section, version } = live.record;
-        let below = 1;
-        if (retain.maxVersionsPerSection !== undefined) below = Math.max(below, version - retain.maxVersionsPerSection + 1);
-        if (retain.maxAgeMs !== undefined) {
-          const [oldestKept] = await session.readHistory({ pad, section, since: this.now() - retain.maxAgeMs, limit: 1 });
-          below = Math.max(below, oldestKept?.version ?? version);
-        }
-        below = Math.min(below, version);
-        if (below <= 1) continue;
-        const [stillThere] = await session.readEntries(pad, section, below - 1, below - 1);
-        if (!stillThere) continue;
-        const content = below === version ? live.record.content : rebuildFromChain(await session.readChain(pad, section, below), below);
-        requests.push({ pad, section, belowVersion: below, snapshot: { pad, section, version: below, content } });
-      }
-    }
-    if (requests.length > 0) await session.prune(requests);
+    const { applyRetention } = await import('./storage/retention.js');
+    const sections: LiveSection[] = [];
+    for (const pad of this.live.values()) for (const live of pad.values()) sections.push(live);
+    await applyRetention(this.requireSession(), sections, retain, this.now());
   }
 
   // ---------------------------------------------------------------- helpers
@@ -925,9 +694,13 @@ class ScratchpadImpl implements Scratchpad {
     this.dirty.set(sectionKey(pad, section), { pad, section, value });
   }
 
-  /** Forgets every section in memory, marking each for the next publish (clearing the map alone would not show). */
+  /**
+   * Forgets every section in memory (storage has dropped them), marking each for the next publish: clearing the map
+   * alone would leave the store showing them.
+   */
   private dropAllLive(): void {
     for (const [pad, sections] of [...this.live]) for (const section of [...sections.keys()]) this.setLive(pad, section, undefined);
+    this.durable.clear();
   }
 
   private dirty = new Map<string, { pad: string; section: string; value: LiveSection | undefined }>();
@@ -949,8 +722,10 @@ function toSection(record: SectionRecord): Section {
   return { content: record.content, version: record.version, updatedAt: record.updatedAt, updatedBy: record.updatedBy };
 }
 
-function liveFromRecord(record: SectionRecord): LiveSection {
-  return { record, lineCount: knownLineCount(record) ?? countLines(record.content), tail: tailOf(record.content), bytes: undefined };
+function results(plans: readonly ChangePlan[]): WriteResult[] {
+  const out: WriteResult[] = [];
+  for (const plan of plans) out.push(plan.result);
+  return out;
 }
 
 function sectionKey(pad: string, section: string): string {
@@ -970,10 +745,4 @@ function asStorageError(error: unknown, what: string): ScratchpadError {
   if (error instanceof ScratchpadError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new ScratchpadError('STORAGE_UNAVAILABLE', `${what}: ${message}`, {}, { cause: error });
-}
-
-function randomClientId(): string {
-  const bytes = new Uint8Array(12);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

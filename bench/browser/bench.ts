@@ -337,7 +337,41 @@ declare global {
   }
 }
 
+/**
+ * `writers` writes issued at the same moment (one per writer, each to its own section of a `sections`-section pad),
+ * milliseconds until every one of them is durable. Seeding is not timed.
+ */
+async function concurrentOurs(writers: number, sections: number): Promise<number> {
+  const name = `ours-concurrent-${crypto.randomUUID()}`;
+  const sp = await seededScratchpad(name, sections, 'default');
+  const start = performance.now();
+  const writes: Promise<unknown>[] = [];
+  for (let w = 0; w < writers; w++) {
+    const edit = editOf(w, sections);
+    writes.push(sp.edit('bench', sectionName(edit.section), { replaceLines: { from: edit.line, to: edit.line }, text: edit.text }, { agent: `writer ${w}` }));
+  }
+  await Promise.all(writes);
+  const elapsed = performance.now() - start;
+  sp.close();
+  await deleteDatabase(name);
+  return elapsed;
+}
+
+/** The same for zustand persist on idb-keyval: one burst of `writers` setStates, until every setItem has resolved. */
+async function concurrentZustand(writers: number, sections: number): Promise<number> {
+  return (await zustandPersist('bursts', sections, writers, writers)).ms;
+}
+
+async function panelWrites(count: number, withPanel: boolean): Promise<{ ms: number; perWrite: number }> {
+  // React and the panel load only for this workload.
+  const { panelWrites: run } = await import('./panel.js');
+  return run(count, withPanel);
+}
+
 const bench = {
+  concurrentOurs,
+  concurrentZustand,
+  panelWrites,
   memoryBursts,
   oursAwaited,
   oursBursts,

@@ -305,7 +305,9 @@ const yjs: StoreUnderTest = {
 
 interface DexieSection {
   name: string;
+  /** The content as of `baseVersion`; the appends after it are history rows (one row per append, nothing rewritten). */
   content: string;
+  baseVersion: number;
   version: number;
   updatedAt: number;
   updatedBy: string;
@@ -324,7 +326,8 @@ const dexie: StoreUnderTest = {
   id: 'dexie',
   label: 'Dexie (by hand)',
   packages: ['dexie'],
-  durability: "each change is one db.transaction('rw', ...) (read the row, check its version, put it, add a history row), awaited",
+  durability:
+    "each change is one db.transaction('rw', ...), awaited: an edit reads the row, checks its version, puts it and adds a history row; an append adds one history row (the appended line) and bumps the row's version, without rewriting the content",
   history: 'db.history.get([section, version]): the whole content stored for an edit, and its author; kept across reloads; no diff',
   async open(db) {
     const d = new Dexie(db.name, { indexedDB: db.idb, IDBKeyRange });
@@ -336,11 +339,15 @@ const dexie: StoreUnderTest = {
     const change = (name: string, op: DexieHistory['op'], agent: string, make: (old: string) => { content: string; text: string }): Promise<void> =>
       d.transaction('rw', sections, history, async () => {
         const row = await sections.get(name);
-        const { content, text } = make(row?.content ?? '');
+        // The current content: the row's base plus the appends after it (kept in memory, as the store shows it).
+        const { content, text } = make(memory.get(name) ?? row?.content ?? '');
         const version = (row?.version ?? 0) + 1;
         const timestamp = Date.now();
         await Promise.all([
-          sections.put({ name, content, version, updatedAt: timestamp, updatedBy: agent }),
+          // A fair design for appends: a row per append, the section row only moves its version (no O(n) rewrite).
+          op === 'append' && row
+            ? sections.put({ ...row, version, updatedAt: timestamp, updatedBy: agent })
+            : sections.put({ name, content, baseVersion: version, version, updatedAt: timestamp, updatedBy: agent }),
           history.add({ section: name, version, op, agent, timestamp, text }),
         ]);
         memory.set(name, content);
@@ -349,7 +356,7 @@ const dexie: StoreUnderTest = {
       async seed(list) {
         const timestamp = Date.now();
         await d.transaction('rw', sections, history, async () => {
-          await sections.bulkPut(list.map(([name, content]) => ({ name, content, version: 1, updatedAt: timestamp, updatedBy: 'seed' })));
+          await sections.bulkPut(list.map(([name, content]) => ({ name, content, baseVersion: 1, version: 1, updatedAt: timestamp, updatedBy: 'seed' })));
           await history.bulkAdd(list.map(([name, content]) => ({ section: name, version: 1, op: 'seed' as const, agent: 'seed', timestamp, text: content })));
         });
         for (const [name, content] of list) memory.set(name, content);
@@ -365,7 +372,9 @@ const dexie: StoreUnderTest = {
         for (const item of items) content = appendLine(content, item.text);
         const timestamp = Date.now();
         await d.transaction('rw', sections, history, async () => {
-          await sections.put({ name: section, content, version: firstVersion + items.length - 1, updatedAt: timestamp, updatedBy: items.at(-1)!.agent });
+          const row = await sections.get(section);
+          const version = firstVersion + items.length - 1;
+          await sections.put(row ? { ...row, version, updatedAt: timestamp, updatedBy: items.at(-1)!.agent } : { name: section, content, baseVersion: version, version, updatedAt: timestamp, updatedBy: items.at(-1)!.agent });
           await history.bulkAdd(items.map((item, i) => ({ section, version: firstVersion + i, op: 'append' as const, agent: item.agent, timestamp, text: item.text })));
         });
         memory.set(section, content);
@@ -373,6 +382,7 @@ const dexie: StoreUnderTest = {
       read: () => new Map(memory),
       async historyAt(_n, section, version) {
         const row = await history.get([section, version]);
+        // (e) asks for an edit's version: its row holds the whole content. (An append's row holds only its line.)
         return { content: row?.text ?? '', author: row?.agent, diff: undefined };
       },
       async close() {
@@ -432,7 +442,15 @@ export async function reopen(id: StoreId, db: Db): Promise<{ sections: Map<strin
       const d = new Dexie(db.name, { indexedDB: db.idb, IDBKeyRange });
       d.version(1).stores({ sections: 'name', history: '[section+version], agent, timestamp' });
       const rows = await d.table<DexieSection, string>('sections').toArray();
-      const sections = new Map(rows.map((row) => [row.name, row.content]));
+      const history = d.table<DexieHistory, [string, number]>('history');
+      const sections = new Map<string, string>();
+      for (const row of rows) {
+        // The base, then the appends after it, in version order.
+        const appends = await history.where('[section+version]').between([row.name, row.baseVersion + 1], [row.name, Infinity]).toArray();
+        let content = row.content;
+        for (const append of appends) content = appendLine(content, append.text);
+        sections.set(row.name, content);
+      }
       return { sections, close: async () => d.close() };
     }
   }

@@ -1,9 +1,10 @@
+import { prependSeparator } from './content.js';
 import { ScratchpadError } from './errors.js';
-import { utf8Length } from './lines.js';
+import { countLines, knownLineCount, utf8Length } from './lines.js';
 import { headline, writeMessage } from './format.js';
 import { EMPTY_CHAIN, planCheckpoint } from './history.js';
 import { computePatch, tailOf, type ChangeShape, type DiffLimits } from './patch.js';
-import type { HistoryEntry, HistoryOp, ScratchpadLimits, SectionRecord, SnapshotRecord, WriteResult } from './types.js';
+import type { HistoryEntry, HistoryOp, ScratchpadLimits, SectionRecord, SnapshotRecord, WriteMode, WriteResult } from './types.js';
 
 /** A section as the scratchpad holds it in memory: the stored row plus figures that are costly to recount. */
 export interface LiveSection {
@@ -24,7 +25,7 @@ export interface PlannedChange {
   readonly entry: HistoryEntry;
   readonly snapshots: readonly SnapshotRecord[];
   /** For an append: the text as written, before the separator (sync sends it, and the server applies the rule). */
-  readonly appended?: string;
+  readonly appended?: string | undefined;
 }
 
 export interface ChangePlan {
@@ -51,8 +52,110 @@ export interface ChangeInput {
   readonly limits: ScratchpadLimits;
   readonly diffLimits: DiffLimits;
   readonly checkpointEvery: number;
-  readonly revertedTo?: number;
-  readonly appended?: string;
+  // `| undefined` so that callers can pass every field in one literal (no conditional spreads on the write path).
+  readonly revertedTo?: number | undefined;
+  readonly appended?: string | undefined;
+}
+
+/** What stays the same for every change of one scratchpad: planned against it, a change needs only its own fields. */
+export interface PlanContext {
+  readonly sessionId: string;
+  readonly limits: ScratchpadLimits;
+  readonly diffLimits: DiffLimits;
+  readonly checkpointEvery: number;
+}
+
+/** The fields of one change; `PlanContext` supplies the rest of a `ChangeInput`. */
+export type ChangeFields = Omit<ChangeInput, keyof PlanContext | 'bytes' | 'shape' | 'expectedVersion'> & {
+  readonly bytes?: number | undefined;
+  readonly shape?: ChangeShape | undefined;
+  readonly expectedVersion?: number | undefined;
+};
+
+const UNKNOWN_SHAPE: ChangeShape = { kind: 'unknown' };
+
+/** `planChange` with a scratchpad's context: built as one literal, since this runs on every write. */
+export function planIn(context: PlanContext, fields: ChangeFields): ChangePlan {
+  return planChange({
+    sessionId: context.sessionId,
+    pad: fields.pad,
+    section: fields.section,
+    before: fields.before,
+    content: fields.content,
+    bytes: fields.bytes,
+    op: fields.op,
+    mode: fields.mode,
+    agent: fields.agent,
+    timestamp: fields.timestamp,
+    shape: fields.shape ?? UNKNOWN_SHAPE,
+    expectedVersion: fields.expectedVersion,
+    limits: context.limits,
+    diffLimits: context.diffLimits,
+    checkpointEvery: context.checkpointEvery,
+    revertedTo: fields.revertedTo,
+    appended: fields.appended,
+  });
+}
+
+export interface WriteFields {
+  readonly pad: string;
+  readonly section: string;
+  /** The current row, a tombstone, or undefined. */
+  readonly before: LiveSection | undefined;
+  readonly text: string;
+  readonly mode: WriteMode;
+  readonly agent: string;
+  readonly timestamp: number;
+  readonly expectedVersion?: number | undefined;
+}
+
+/**
+ * Plans `write(pad, section, text, { mode })`. Appends and prepends are planned from the cached figures of `before`
+ * (line count, tail, bytes): reading the old content's length would flatten a long string of appends on every write.
+ * A client replanning its pending sync ops on top of the server's row uses this too, so both plan alike.
+ */
+export function planWrite(context: PlanContext, fields: WriteFields): ChangePlan {
+  const { before, text, mode } = fields;
+  const exists = before !== undefined && !before.record.deleted;
+  const old = exists ? before.record.content : '';
+  let content: string;
+  let bytes: number | undefined;
+  let shape: ChangeShape;
+  if (mode === 'append') {
+    const separator = !exists || before.lineCount === 0 || before.tail === '' ? '' : '\n';
+    const added = separator + text;
+    content = old + added;
+    bytes = !exists ? utf8Length(added) : before.bytes === undefined ? undefined : before.bytes + utf8Length(added);
+    shape = { kind: 'appended', oldLineCount: exists ? before.lineCount : 0, oldTail: exists ? before.tail : '', added };
+  } else if (mode === 'prepend') {
+    const added = text + prependSeparator(old, text);
+    content = added + old;
+    bytes = !exists ? utf8Length(added) : before.bytes === undefined ? undefined : before.bytes + utf8Length(added);
+    shape = { kind: 'prepended' };
+  } else {
+    content = text;
+    bytes = undefined;
+    shape = UNKNOWN_SHAPE;
+  }
+  return planIn(context, {
+    pad: fields.pad,
+    section: fields.section,
+    before,
+    content,
+    bytes,
+    op: mode === 'append' ? 'write_append' : mode === 'prepend' ? 'write_prepend' : 'write_replace',
+    mode,
+    agent: fields.agent,
+    timestamp: fields.timestamp,
+    shape,
+    expectedVersion: fields.expectedVersion,
+    appended: mode === 'append' ? text : undefined,
+  });
+}
+
+/** A stored row as a live section: its figures counted once, when it is loaded or adopted. */
+export function liveFromRecord(record: SectionRecord): LiveSection {
+  return { record, lineCount: knownLineCount(record) ?? countLines(record.content), tail: tailOf(record.content), bytes: undefined };
 }
 
 export function historyEntryId(pad: string, section: string, version: number): string {
@@ -154,7 +257,7 @@ export function planChange(input: ChangeInput): ChangePlan {
       },
       entry,
       snapshots: checkpoint.snapshots,
-      ...(input.appended === undefined ? {} : { appended: input.appended }),
+      appended: input.appended,
     },
   };
 }

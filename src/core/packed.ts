@@ -14,9 +14,11 @@ export interface PackedEntry {
   readonly a: string;
   readonly t: number;
   /**
-   * Hunks as `[oldStart, oldLines, newStart, newLines, ...lines]`, with `\ No newline at end of file` as a lone '\\'.
-   * When a hunk starts by terminating an unterminated last line (what every append to such content does: `-X`, `\\`,
-   * `+X`), the 5th item is the number 1 and `-X` is not stored: X is the same text as the `+X` that follows.
+   * Hunks as `[oldStart, oldLines, newStart, newLines, 2, lines]`, the lines joined by '\n', with `\ No newline at end
+   * of file` as a lone '\\'. When a hunk starts by terminating an unterminated last line (what every append to such
+   * content does: `-X`, `\\`, `+X`), the 5th item is 3 and `-X` is not stored: X is the same text as the `+X` that
+   * follows. Older entries hold `[oldStart, oldLines, newStart, newLines, ...lines]` (or `1, ...lines` when
+   * re-terminating); they still unpack.
    */
   readonly h: readonly (readonly (number | string)[])[];
   /** Present (1) when a sync server marked the entry as an unclean merge. */
@@ -44,32 +46,49 @@ export function packEntry(entry: HistoryEntry): PackedEntry {
   };
 }
 
+/** Marks a hunk whose lines are joined into one string (5th item 2; 3 when it also starts by re-terminating). */
+const JOINED = 2;
+const JOINED_RETERMINATED = 3;
+
+/**
+ * A hunk's lines are stored joined by '\n' in one string (a patch line never holds '\n'): one flat string instead of
+ * one per line, which is what a kept history mostly is in memory. Entries packed before that (one item per line, the
+ * 5th item 1 when re-terminating) still unpack.
+ */
 function packHunk(h: StructuredPatch['hunks'][number]): (number | string)[] {
-  const lines = h.lines.map((line) => (line === NO_NEWLINE ? '\\' : line));
+  const lines = h.lines;
   const [removed, marker, added] = lines;
-  const reterminated = removed?.startsWith('-') && marker === '\\' && added?.startsWith('+') && removed.slice(1) === added.slice(1);
-  return reterminated ? [h.oldStart, h.oldLines, h.newStart, h.newLines, 1, ...lines.slice(2)] : [h.oldStart, h.oldLines, h.newStart, h.newLines, ...lines];
+  const reterminated = removed?.startsWith('-') && marker === NO_NEWLINE && added?.startsWith('+') && removed.slice(1) === added.slice(1);
+  const kept: string[] = [];
+  for (let i = reterminated ? 2 : 0; i < lines.length; i++) kept.push(lines[i] === NO_NEWLINE ? '\\' : lines[i]!);
+  // join makes one flat string (a `+` concatenation would keep a rope of the parts alive).
+  const joined = kept.join('\n');
+  return [h.oldStart, h.oldLines, h.newStart, h.newLines, reterminated ? JOINED_RETERMINATED : JOINED, joined];
 }
 
 function unpackHunk(h: readonly (number | string)[]): StructuredPatch['hunks'][number] {
-  let lines = (h[4] === 1 ? h.slice(5) : h.slice(4)) as string[];
-  if (h[4] === 1) lines = ['-' + lines[0]!.slice(1), '\\', ...lines];
-  return {
-    oldStart: h[0] as number,
-    oldLines: h[1] as number,
-    newStart: h[2] as number,
-    newLines: h[3] as number,
-    lines: lines.map((line) => (line === '\\' ? NO_NEWLINE : line)),
-  };
+  // Plain loops: rebuilding an old version unpacks up to a checkpoint interval of entries per call.
+  const kind = h[4];
+  const items: readonly (number | string)[] = kind === JOINED || kind === JOINED_RETERMINATED ? (h[5] === '' ? [] : (h[5] as string).split('\n')) : h;
+  const reterminated = kind === 1 || kind === JOINED_RETERMINATED;
+  const first = kind === JOINED || kind === JOINED_RETERMINATED ? 0 : reterminated ? 5 : 4;
+  const lines: string[] = [];
+  if (reterminated) lines.push('-' + (items[first] as string).slice(1), NO_NEWLINE);
+  for (let i = first; i < items.length; i++) {
+    const line = items[i] as string;
+    lines.push(line === '\\' ? NO_NEWLINE : line);
+  }
+  return { oldStart: h[0] as number, oldLines: h[1] as number, newStart: h[2] as number, newLines: h[3] as number, lines };
 }
 
-export function unpackEntry(packed: PackedEntry, sessionId: string, pad: string, section: string): HistoryEntry {
-  const hunks = packed.h.map(unpackHunk);
+export function unpackEntry(packed: PackedEntry, sessionId: string, pad: string, section: string, idPrefix?: string): HistoryEntry {
+  const hunks: StructuredPatch['hunks'] = [];
+  for (const h of packed.h) hunks.push(unpackHunk(h));
   const patch: StructuredPatch = { oldFileName: '', newFileName: '', oldHeader: undefined, newHeader: undefined, hunks };
   const op = OPS_BY_CODE.get(packed.o);
   if (!op) throw new Error(`Unknown packed op ${JSON.stringify(packed.o)}`);
   return {
-    id: historyEntryId(pad, section, packed.v),
+    id: idPrefix === undefined ? historyEntryId(pad, section, packed.v) : idPrefix + packed.v,
     sessionId,
     pad,
     section,

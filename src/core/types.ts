@@ -109,7 +109,10 @@ export interface RetentionPolicy {
 }
 
 export interface HistoryOptions {
-  /** A full snapshot at most every this many versions: rebuilding a version applies at most this many patches. Default 32. */
+  /**
+   * A full snapshot at least every this many versions (earlier when the patch bytes since the last one exceed the
+   * content's size): rebuilding a version applies at most this many patches. Default 512.
+   */
   readonly checkpointEvery?: number;
   readonly retain?: RetentionPolicy;
 }

@@ -1,19 +1,21 @@
 import { compareNatural } from '../core/format.js';
 import type { Section } from '../core/types.js';
-import type { PadSections, ScratchpadState } from '../store/state.js';
+import { PadMap, type PadSections, type ScratchpadState } from '../store/state.js';
 
 const EMPTY: readonly string[] = Object.freeze([]);
 
 // Sorting is cached per map: the store keeps a pad's map (and the pads map) identical until something in it changes,
-// so most renders reuse the sorted list without sorting again.
-const sortedKeys = new WeakMap<ReadonlyMap<string, unknown>, readonly string[]>();
+// so most renders reuse the sorted list without sorting again. A pad's PadMap keeps its `keysToken` while only values
+// change, so a write to a section of a large pad does not re-sort the pad's names either.
+const sortedKeys = new WeakMap<object, readonly string[]>();
 
 function namesOf(map: ReadonlyMap<string, unknown> | undefined): readonly string[] {
   if (map === undefined || map.size === 0) return EMPTY;
-  let names = sortedKeys.get(map);
+  const key = map instanceof PadMap ? map.keysToken : map;
+  let names = sortedKeys.get(key);
   if (names === undefined) {
     names = Object.freeze([...map.keys()].sort(compareNatural));
-    sortedKeys.set(map, names);
+    sortedKeys.set(key, names);
   }
   return names;
 }

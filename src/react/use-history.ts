@@ -1,5 +1,4 @@
 import { useCallback } from 'react';
-import { useStore } from 'zustand';
 import type { HistoryEntry, HistoryQuery } from '../core/types.js';
 import type { ScratchpadState } from '../store/state.js';
 import { instanceKey, useScratchpad } from './context.js';
@@ -33,10 +32,27 @@ export function useHistory(query: HistoryQuery = {}): HistoryState {
     },
     [pad, section],
   );
-  const trigger = useStore(sp.store, selectTrigger);
+  // Watched outside React: a write to the covered sections reloads the history without re-rendering the component
+  // (a timeline of 100 entries re-rendered on every write was most of a write's cost with the panel mounted).
+  const watch = useCallback(
+    (onChange: () => void) => {
+      let last = selectTrigger(sp.store.getState());
+      return sp.store.subscribe((state) => {
+        const next = selectTrigger(state);
+        if (next === last) return;
+        last = next;
+        onChange();
+      });
+    },
+    [sp, selectTrigger],
+  );
   const key = JSON.stringify([instanceKey(sp), pad, section, agent, since, until, limit, order]);
-  const { data, loading, error, refresh } = useAsyncValue<readonly HistoryEntry[]>(key, trigger, NO_ENTRIES, () =>
-    sp.history(clean({ pad, section, agent, since, until, limit, order })),
+  const { data, loading, error, refresh } = useAsyncValue<readonly HistoryEntry[]>(
+    key,
+    undefined,
+    NO_ENTRIES,
+    () => sp.history(clean({ pad, section, agent, since, until, limit, order })),
+    watch,
   );
   return { entries: data, loading, error, refresh };
 }

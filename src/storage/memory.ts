@@ -1,6 +1,7 @@
 import { ScratchpadError } from '../core/errors.js';
 import type { HistoryEntry, HistoryQuery, SectionRecord, SnapshotRecord } from '../core/types.js';
 import { packEntry, unpackEntry, type PackedEntry } from '../core/packed.js';
+import { historyEntryId } from '../core/change.js';
 import { compareEntries, matchesQuery } from './query.js';
 import type { ChainRead, CommitBatch, PruneRequest, SectionKey, SectionRewrite, SessionStorage, StorageAdapter, SyncOp } from './types.js';
 
@@ -255,9 +256,11 @@ function ensureHistory(data: SessionData, pad: string, section: string): Section
 function sliceVersions(data: SessionData, history: SectionHistory | undefined, from: number, to: number): HistoryEntry[] {
   const first = history?.entries[0]?.v;
   if (!history || first === undefined || to < from) return [];
-  return history.entries
-    .slice(Math.max(0, from - first), Math.max(0, to - first + 1))
-    .map((packed) => unpackEntry(packed, data.sessionId, history.pad, history.section));
+  const prefix = historyEntryId(history.pad, history.section, 0).slice(0, -1);
+  const end = Math.min(history.entries.length, Math.max(0, to - first + 1));
+  const out: HistoryEntry[] = [];
+  for (let i = Math.max(0, from - first); i < end; i++) out.push(unpackEntry(history.entries[i]!, data.sessionId, history.pad, history.section, prefix));
+  return out;
 }
 
 function lastIndexAtOrBefore<T>(items: readonly T[], version: number, versionOf: (item: T) => number): number {

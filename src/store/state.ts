@@ -1,12 +1,19 @@
 import type { Section } from '../core/types.js';
 import type { SyncStatus } from '../core/types.js';
+import { PadMap } from './pad-map.js';
 
-/** One pad: its live sections by name. Maps, never plain objects, so that any name (even `__proto__`) is safe. */
+export { PadMap } from './pad-map.js';
+
+/**
+ * One pad: its live sections by name. Maps, never plain objects, so that any name (even `__proto__`) is safe. The
+ * store holds a `PadMap` (persistent: a write copies a few nodes, not the pad) and reads it as a `ReadonlyMap`.
+ */
 export type PadSections = ReadonlyMap<string, Section>;
 
 /**
  * The state a zustand store holds for one scratchpad. Updates are immutable: a write replaces the section, its pad's
  * map and the pads map, and leaves every other pad and section object as it was, so selectors stay referentially stable.
+ * The pads map is copied (pads are few); a pad's map is persistent and shares all but the changed path.
  */
 export interface ScratchpadState {
   readonly sessionId: string;
@@ -22,19 +29,13 @@ export function setSections(
   changes: readonly { readonly pad: string; readonly section: string; readonly value: Section | undefined }[],
 ): ReadonlyMap<string, PadSections> {
   const next = new Map(pads);
-  const copied = new Map<string, Map<string, Section>>();
   for (const { pad, section, value } of changes) {
-    let sections = copied.get(pad);
-    if (!sections) {
-      sections = new Map(next.get(pad) ?? []);
-      copied.set(pad, sections);
-    }
-    if (value) sections.set(section, value);
-    else sections.delete(section);
-  }
-  for (const [pad, sections] of copied) {
-    if (sections.size === 0) next.delete(pad);
-    else next.set(pad, sections);
+    const current = next.get(pad);
+    // A pad map set by hand (a plain Map) becomes persistent on its first change.
+    const sections = current === undefined ? PadMap.empty<Section>() : PadMap.from(current);
+    const updated = value ? sections.set(section, value) : sections.delete(section);
+    if (updated.size === 0) next.delete(pad);
+    else next.set(pad, updated);
   }
   return next;
 }

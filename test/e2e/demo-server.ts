@@ -25,11 +25,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Runs `npm start`'s script exactly as a newcomer would (build, then serve) and waits for the URL it prints. */
-export async function startDemo(): Promise<DemoServer> {
+export async function startDemo(extraArgs: readonly string[] = []): Promise<DemoServer> {
   const port = await freePort();
   // A build folder of its own: another run of the tests, or someone's `npm start`, may be using demo/dist right now.
   const outDir = mkdtempSync(join(tmpdir(), 'scratchpad-demo-'));
-  const child = spawn(process.execPath, ['scripts/start.mjs', '--port', String(port), '--out-dir', outDir], {
+  const child = spawn(process.execPath, ['scripts/start.mjs', '--port', String(port), '--out-dir', outDir, ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

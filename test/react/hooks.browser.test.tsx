@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchpad, memoryStorage, type Scratchpad, type Section, type StorageAdapter } from '../../src/index.js';
 import {
   ScratchpadProvider,
@@ -10,23 +10,28 @@ import {
   useSections,
   useSyncStatus,
 } from '../../src/react/index.js';
-import { cleanup, render, settle } from './render.js';
+import { cleanup, preloadLazyModules, render, settle } from './render.js';
 
 const opened: Scratchpad[] = [];
+// The library loads its default memory storage and blame on first use; load them once up front, as an app's
+// first use would, so that renders settle within act() as they do afterwards.
+beforeAll(preloadLazyModules);
 afterEach(async () => {
   await cleanup();
   for (const sp of opened.splice(0)) sp.close();
 });
 
-function scratchpad(storage: StorageAdapter = memoryStorage()): Scratchpad {
+/** A scratchpad that has loaded its storage (`memoryStorage` loads its code on first open). */
+async function scratchpad(storage: StorageAdapter = memoryStorage()): Promise<Scratchpad> {
   const sp = createScratchpad({ storage });
   opened.push(sp);
+  await sp.ready;
   return sp;
 }
 
 describe('selectors re-render only what changed', () => {
   it('a component showing section A does not re-render when section B changes', async () => {
-    const sp = scratchpad();
+    const sp = await scratchpad();
     await sp.write('notes', 'a', 'alpha');
     await sp.write('notes', 'b', 'beta');
     await sp.write('other', 'x', 'ex');
@@ -89,7 +94,7 @@ describe('selectors re-render only what changed', () => {
   });
 
   it('useSyncStatus is idle with nothing pending when no sync is configured', async () => {
-    const sp = scratchpad();
+    const sp = await scratchpad();
     let seen: unknown;
     function Status() {
       seen = useSyncStatus();
@@ -107,7 +112,7 @@ describe('selectors re-render only what changed', () => {
 describe('ScratchpadProvider', () => {
   it('shows the fallback until storage has loaded, then content on the very first render', async () => {
     const storage = memoryStorage();
-    const first = scratchpad(storage);
+    const first = await scratchpad(storage);
     await first.write('plan', 'outline', '1. intro\n2. body');
     await first.flush();
 
@@ -147,7 +152,8 @@ describe('ScratchpadProvider', () => {
         <Grab />
       </ScratchpadProvider>,
     );
-    expect(inside?.sessionId).toBe('owned');
+    // The provider's own scratchpad renders its children once its (default, lazily loaded) storage is open.
+    await expect.poll(() => inside?.sessionId).toBe('owned');
     await inside!.write('p', 's', 'text');
     await unmount();
     expect(() => inside!.read('p', 's')).toThrow(/closed/);
@@ -187,7 +193,7 @@ describe('ScratchpadProvider', () => {
 
 describe('useHistory and useBlame', () => {
   it('load asynchronously and reload when their section changes, not when another one does', async () => {
-    const sp = scratchpad();
+    const sp = await scratchpad();
     await sp.write('research', 'findings', 'one\n', { agent: 'researcher' });
     await sp.write('research', 'sources', 'src', { agent: 'researcher' });
     const states: { loading: boolean; versions: number[] }[] = [];
@@ -210,7 +216,8 @@ describe('useHistory and useBlame', () => {
 
     await settle(() => sp.write('research', 'findings', 'two\n', { mode: 'append', agent: 'writer' }));
     expect(states.at(-1)).toEqual({ loading: false, versions: [2, 1] });
-    expect(blameAgents).toEqual(['researcher', 'writer']);
+    // A change during a load reloads after a short pause (useAsyncValue): wait for it.
+    await expect.poll(() => blameAgents).toEqual(['researcher', 'writer']);
     // While it reloaded, the previous entries stayed: no render in between showed an empty list.
     const loaded = states.findIndex((s) => s.versions.length > 0);
     expect(states.slice(loaded).every((s) => s.versions.length > 0)).toBe(true);
@@ -220,8 +227,43 @@ describe('useHistory and useBlame', () => {
     expect(states.length).toBe(before);
   });
 
+  it('a stream of writes reloads the history a few times, not once per write, and ends current', async () => {
+    // The demo's finding: with a history view mounted, every write started a history read (and a re-render), and the
+    // writes queued behind the reads. 200 awaited writes must cost a handful of reads, and the view must end current.
+    const sp = await scratchpad();
+    await sp.write('brief', 'draft', 'v0');
+    let reads = 0;
+    const history = sp.history.bind(sp);
+    sp.history = (query) => {
+      reads++;
+      return history(query);
+    };
+    let renders = 0;
+    let shown: number[] = [];
+    function Timeline() {
+      const { entries } = useHistory({ pad: 'brief', limit: 5, order: 'desc' });
+      renders++;
+      shown = entries.map((e) => e.version);
+      return null;
+    }
+    await render(
+      <ScratchpadProvider scratchpad={sp}>
+        <Timeline />
+      </ScratchpadProvider>,
+    );
+    const [readsBefore, rendersBefore] = [reads, renders];
+    await settle(async () => {
+      for (let i = 1; i <= 200; i++) await sp.write('brief', 'draft', `v${i}`);
+    });
+    // The last reload starts after a pause: wait for it.
+    await expect.poll(() => shown[0], { timeout: 5_000 }).toBe(201);
+    expect(shown).toEqual([201, 200, 199, 198, 197]);
+    expect(reads - readsBefore).toBeLessThanOrEqual(10);
+    expect(renders - rendersBefore).toBeLessThanOrEqual(20);
+  });
+
   it('reports errors as state instead of throwing', async () => {
-    const sp = scratchpad();
+    const sp = await scratchpad();
     let error: Error | undefined;
     function Bad() {
       error = useHistory({ limit: -1 }).error;

@@ -37,6 +37,11 @@ export async function cleanup(): Promise<void> {
   for (const r of mounted.splice(0)) await r.unmount();
 }
 
+/** Loads the modules the library imports on first use (the default memory storage, blame). */
+export async function preloadLazyModules(): Promise<void> {
+  await Promise.all([import('../../src/storage/memory.js'), import('../../src/core/blame.js')]);
+}
+
 /** Runs a change (a write, a click) inside act() and waits for the updates and loads it starts. */
 export async function settle<T>(change: () => T | Promise<T>): Promise<T> {
   let result: T | undefined;

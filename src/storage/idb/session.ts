@@ -212,6 +212,14 @@ export class IdbSessionStorage implements SessionStorage {
         return scanIndex(store.index('bySessionAgentTime'), range, order, limit, filter);
       }
       if (pad !== undefined) {
+        if (limit !== undefined) {
+          // The latest (or first) `limit` entries of a pad, as a history view asks after every write: read by time
+          // and stop at the limit, instead of reading the pad's whole history each time. A pad that holds few of the
+          // session's recent entries would make that scan long, so it gives up after 20 × limit entries.
+          const inPad = (e: HistoryEntry): boolean => e.pad === pad;
+          const found = await endOfIndex(store.index('bySessionTime'), [sid, lo], [sid, hi], order, Math.floor(limit), inPad);
+          if (found) return found;
+        }
         const range = padRange(sid, pad);
         const [values, keys] = await Promise.all([store.getAll(range), store.getAllKeys(range)]);
         return finish(zip(values, keys).filter(inTime), order, limit);
@@ -512,6 +520,33 @@ async function scanIndex(
     cursor = await cursor.continue();
   }
   return rows;
+}
+
+/**
+ * The first (asc) or last (desc) `limit` entries of an index range that pass `filter`, read in windows: a key cursor
+ * jumps `window` entries from the end in one step (`advance`), then one `getAll` reads the window. Windows of limit,
+ * 4 × limit and 20 × limit entries are tried; undefined if even the last holds too few, for the caller to read another
+ * way. Entries that share the boundary's timestamp all fall inside the window, so the order stays exact.
+ */
+async function endOfIndex(
+  index: HistoryIndex,
+  lower: [string, number],
+  upper: [string, number],
+  order: 'asc' | 'desc',
+  limit: number,
+  filter: (entry: HistoryEntry) => boolean,
+): Promise<HistoryEntry[] | undefined> {
+  const range = IDBKeyRange.bound(lower, upper);
+  for (const window of [limit, limit * 4, limit * 20]) {
+    const cursor = await index.openKeyCursor(range, order === 'desc' ? 'prev' : 'next');
+    if (!cursor) return [];
+    const edge = window > 1 ? await cursor.advance(window - 1) : cursor;
+    const part = edge === null ? range : order === 'desc' ? IDBKeyRange.bound(edge.key, upper) : IDBKeyRange.bound(lower, edge.key);
+    const [values, keys] = await Promise.all([index.getAll(part), index.getAllKeys(part)]);
+    const rows = zip(values, keys).filter(filter);
+    if (rows.length >= limit || edge === null) return finish(rows, order, limit);
+  }
+  return undefined;
 }
 
 function zip(values: readonly StoredEntry[], keys: readonly VersionKeyPath[]): HistoryEntry[] {
