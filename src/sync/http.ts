@@ -111,6 +111,8 @@ function openEventStream(
   let controller: AbortController | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let failures = 0;
+  /** A throttled or busy server's Retry-After, in ms: the next attempt waits at least this long. */
+  let retryAfterMs = 0;
 
   const connect = async (): Promise<void> => {
     if (stopped) return;
@@ -127,7 +129,12 @@ function openEventStream(
       if (token) headers.authorization = `Bearer ${token}`;
       watch();
       const response = await doFetch(url, { headers, signal: current.signal });
-      if (!response.ok || !response.body) throw new Error(`events answered ${response.status}`);
+      if (!response.ok || !response.body) {
+        const header = response.headers.get('retry-after');
+        const seconds = header === null ? NaN : Number(header);
+        if (Number.isFinite(seconds) && seconds > 0) retryAfterMs = seconds * 1000;
+        throw new Error(`events answered ${response.status}`);
+      }
       failures = 0;
       handlers.onState(true);
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -162,7 +169,8 @@ function openEventStream(
     handlers.onState(false);
     if (stopped) return;
     failures++;
-    const delay = Math.random() * Math.min(30_000, 1_000 * 2 ** (failures - 1)) + 250;
+    const delay = Math.max(retryAfterMs, Math.random() * Math.min(30_000, 1_000 * 2 ** (failures - 1)) + 250);
+    retryAfterMs = 0;
     retry = setTimeout(() => void connect(), delay);
   };
   void connect();
