@@ -21,6 +21,11 @@ import { build, preview } from 'vite';
 // The reference server is imported from the TypeScript sources, as the demo page is: no package build needed.
 register();
 
+// What a newcomer gets is a production build, whatever the shell says. Vite builds with the NODE_ENV it inherits, and
+// a test runner sets NODE_ENV=test: the page then ran React's development build (StrictMode's double effects, slower
+// renders), which is not the demo anyone is shown.
+process.env.NODE_ENV = 'production';
+
 const { values } = parseArgs({
   options: {
     port: { type: 'string' },

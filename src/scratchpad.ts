@@ -140,6 +140,7 @@ class ScratchpadImpl implements Scratchpad {
         session: () => this.requireSession(),
         live: (pad, section) => this.liveSection(pad, section),
         setLive: (pad, section, live) => this.setLive(pad, section, live),
+        dropAllLive: () => this.dropAllLive(),
         publish: () => this.publish(),
         exclusive: (body) => this.exclusive(body),
         readVersion: (pad, section, version) => this.readVersion(pad, section, version),
@@ -560,8 +561,7 @@ class ScratchpadImpl implements Scratchpad {
         throw asStorageError(error, 'Could not delete the session');
       });
       await this.sync?.deleteOnServer();
-      this.live.clear();
-      this.durable.clear();
+      this.dropAllLive();
       this.publish();
     });
   }
@@ -662,6 +662,15 @@ class ScratchpadImpl implements Scratchpad {
       if (sections.size === 0) this.live.delete(pad);
     }
     this.dirty.set(sectionKey(pad, section), { pad, section, value });
+  }
+
+  /**
+   * Forgets every section in memory (storage has dropped them), marking each for the next publish: clearing the map
+   * alone would leave the store showing them.
+   */
+  private dropAllLive(): void {
+    for (const [pad, sections] of [...this.live]) for (const section of [...sections.keys()]) this.setLive(pad, section, undefined);
+    this.durable.clear();
   }
 
   private dirty = new Map<string, { pad: string; section: string; value: LiveSection | undefined }>();

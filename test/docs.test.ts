@@ -43,7 +43,7 @@ const expected: Record<string, readonly string[]> = {
   'docs/tools.md › Tools for LLM agents': ["Error: mode 'replace' is not allowed for agent 'reviewer'", 'reviewer', 'scratchpad_write'],
   'docs/storage.md › Several scratchpads on one storage': ['second tab sees: from tab A\nfrom tab B', 'versions 1,2', 'QUOTA_EXCEEDED'],
   'docs/storage.md › IndexedDB in Node': ['reopened: kept'],
-  'docs/sync-protocol.md › For server implementers: scratchpad-store/protocol': ['protocol 1', 'a\nb', 'INVALID_NAME', '"one\\ntwo"'],
+  'docs/sync-protocol.md › For server implementers: scratchpad-store/protocol': ['protocol 2', 'a\nb', 'INVALID_NAME', '"one\\ntwo"'],
   'docs/sync-protocol.md › Try it in one process': ['phone reads: - buy milk\n- call Bob', 'laptop reads: - buy milk\n- call Bob', 'pending 0'],
   'docs/server.md › In code': ['{"ok":true,"store":"sqlite"}', '401 UNAUTHORIZED'],
   'docs/mcp.md › Embedding the server': ['my-host', '## todo'],

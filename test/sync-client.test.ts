@@ -28,7 +28,8 @@ let session = 0;
 const nextSession = () => `session-${++session}`;
 
 function client(url: string, sessionId: string, storage: StorageAdapter = memoryStorage()): Scratchpad {
-  return createScratchpad({ sessionId, storage, sync: httpSync({ url, token, pullIntervalMs: 0 }) });
+  // No polling and no live pokes: these tests decide when each device syncs (live pokes: test/sync-reset.test.ts).
+  return createScratchpad({ sessionId, storage, sync: httpSync({ url, token, pullIntervalMs: 0, live: false }) });
 }
 
 /** Everything a user can observe of a session: rows and the full history with server numbering. */
@@ -149,7 +150,7 @@ describe('sync client against the reference server', () => {
       weights: { 'drop-before': 0.08, 'drop-after': 0.08, 'error-500': 0.08, delay: 0.1, twice: 0.1 },
     });
     try {
-      const sp = createScratchpad({ sessionId, sync: httpSync({ url: proxy.url, token, pullIntervalMs: 0, batchSize: 25 }) });
+      const sp = createScratchpad({ sessionId, sync: httpSync({ url: proxy.url, token, pullIntervalMs: 0, batchSize: 25, live: false }) });
       const writes: Promise<unknown>[] = [];
       for (let i = 0; i < 1_000; i++) {
         const section = `s${i % 10}`;

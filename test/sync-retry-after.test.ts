@@ -26,7 +26,8 @@ describe('httpSync and Retry-After', () => {
     const sp = createScratchpad({
       sessionId: 'throttled',
       storage: memoryStorage(),
-      sync: httpSync({ url, token: signToken('alice', SECRET), fetch: recording, pullIntervalMs: 0 }),
+      // Push and pull only: the event stream is a request of its own, whose reconnects have their own backoff.
+      sync: httpSync({ url, token: signToken('alice', SECRET), fetch: recording, pullIntervalMs: 0, live: false }),
     });
     try {
       await sp.write('notes', 'a', 'one');

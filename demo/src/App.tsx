@@ -1,9 +1,16 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { DemoConfigContext, loadDemoConfig, type DemoConfig } from './config.js';
 import { Demo } from './Demo.js';
-import { httpSync, indexedDbStorage, ScratchpadProvider, ScratchpadStyles } from './lib.js';
+import { httpSync, indexedDbStorage, ScratchpadProvider, ScratchpadStyles, workerCompute } from './lib.js';
 import { AGENT_COLORS } from './script.js';
-import { DATABASE_NAME, GENERATION_KEY, SESSION_ID } from './settings.js';
+import { agentLabeller, DATABASE_NAME, GENERATION_KEY, LEGACY_WORKFLOW_KEY, loadIdentity, SESSION_ID } from './settings.js';
+
+// Blame and diffs of big sections run in a worker, so that the page never freezes on a 1 MB section.
+const compute = workerCompute(new Worker(new URL('./compute.worker.ts', import.meta.url), { type: 'module', name: 'scratchpad-compute' }));
+const identity = loadIdentity();
+const agentLabel = agentLabeller(identity);
+// Progress used to be kept per browser; it is in the scratchpad now, shared by every device.
+localStorage.removeItem(LEGACY_WORKFLOW_KEY);
 
 export function App() {
   // A reset in any tab bumps the generation; the provider's key then makes a fresh scratchpad on the emptied database.
@@ -19,6 +26,7 @@ export function App() {
   useEffect(() => {
     void loadDemoConfig().then(setConfig);
   }, []);
+  const colors = useMemo(() => AGENT_COLORS, []);
   if (config === undefined) return <Loading />;
 
   return (
@@ -32,11 +40,14 @@ export function App() {
           storage: indexedDbStorage({ name: DATABASE_NAME }),
           ...(config.syncUrl && config.token ? { sync: httpSync({ url: config.syncUrl, token: config.token, pullIntervalMs: 2_000 }) } : {}),
         }}
-        agentColors={AGENT_COLORS}
+        agentColors={colors}
+        agentLabel={agentLabel}
+        compute={compute}
         fallback={<Loading />}
         renderError={(error) => <StorageError error={error} />}
       >
         <Demo
+          identity={identity}
           onReset={() => {
             const next = String(Number(generation) + 1);
             localStorage.setItem(GENERATION_KEY, next);

@@ -5,12 +5,13 @@ interface FilterBarProps {
   readonly agentFilter: string | undefined;
   readonly onFilter: (agent: string | undefined) => void;
   readonly user: string;
+  /** The agent name this person's edits carry: their name and this device. */
+  readonly personAgent: string;
   readonly onUser: (name: string) => void;
 }
 
-export function FilterBar({ agentFilter, onFilter, user, onUser }: FilterBarProps) {
-  const people = user.trim() || 'you';
-  const options = [...AGENTS, people];
+export function FilterBar({ agentFilter, onFilter, user, personAgent, onUser }: FilterBarProps) {
+  const options = [...AGENTS, personAgent];
   return (
     <div className="demo-filter">
       <div className="demo-filter-group" role="group" aria-label="Show history by agent">

@@ -1,25 +1,33 @@
 import { useContext, useState } from 'react';
+import { ConfirmDialog } from './ConfirmDialog.js';
 import { DemoConfigContext } from './config.js';
 import { useScratchpad, useSyncStatus } from './lib.js';
 import { download } from './download.js';
-import { clearWorkflow } from './workflow.js';
-import { WORKFLOW_KEY } from './settings.js';
+import { applyTheme, loadTheme, type Theme } from './settings.js';
 import type { WorkflowHandle } from './use-workflow.js';
+import { WORKFLOW_PAD } from './workflow.js';
+
+const THEMES: readonly { value: Theme; label: string; icon: string }[] = [
+  { value: 'system', label: 'Follow the system', icon: '◐' },
+  { value: 'light', label: 'Light', icon: '☀' },
+  { value: 'dark', label: 'Dark', icon: '☾' },
+];
 
 export function Header({ workflow, onReset }: { workflow: WorkflowHandle; onReset: () => void }) {
   const sp = useScratchpad();
   const sync = useSyncStatus();
   const { syncUrl } = useContext(DemoConfigContext);
   const [resetting, setResetting] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [theme, setTheme] = useState<Theme>(loadTheme);
   const [storageKind, storageName] = splitStorage(sp.storageName);
 
   async function reset(): Promise<void> {
-    if (!confirm('Delete every pad, section and version of this demo, in every tab?')) return;
+    setConfirming(false);
     setResetting(true);
     workflow.pause();
     try {
       await sp.deleteSession();
-      clearWorkflow(WORKFLOW_KEY);
     } finally {
       setResetting(false);
       onReset();
@@ -54,21 +62,56 @@ export function Header({ workflow, onReset }: { workflow: WorkflowHandle; onRese
           <span className="demo-pill-label">Sync</span>
           {sync.state === 'idle' && sync.pending === 0 ? (syncUrl ? 'synced' : 'local only') : sync.state}
           {sync.pending > 0 ? <span className="demo-pill-detail">{sync.pending} pending</span> : null}
+          {syncUrl && sync.live ? <span className="demo-pill-detail">live</span> : null}
+          {sync.reset ? (
+            <span className="demo-pill-detail" data-testid="sync-reset" title={`Reset on another device at ${new Date(sync.reset.at).toLocaleTimeString()}: this copy was dropped`}>
+              reset elsewhere
+            </span>
+          ) : null}
         </span>
       </div>
       <div className="demo-actions">
+        <div className="demo-theme" role="group" aria-label="Colour theme">
+          {THEMES.map((t) => (
+            <button
+              key={t.value}
+              type="button"
+              className="demo-theme-option"
+              aria-pressed={theme === t.value}
+              aria-label={t.label}
+              title={t.label}
+              onClick={() => {
+                setTheme(t.value);
+                applyTheme(t.value);
+              }}
+            >
+              <span aria-hidden="true">{t.icon}</span>
+            </button>
+          ))}
+        </div>
         <button type="button" className="sp-button" onClick={() => void exportJson()}>
           Export JSON
         </button>
-        <button type="button" className="sp-button" onClick={() => download(`scratchpad-${sp.sessionId}.md`, sp.render(), 'text/markdown')}>
+        <button type="button" className="sp-button" onClick={() => download(`scratchpad-${sp.sessionId}.md`, renderVisible(), 'text/markdown')}>
           Export Markdown
         </button>
-        <button type="button" className="sp-button demo-danger" disabled={resetting} onClick={() => void reset()}>
+        <button type="button" className="sp-button demo-danger" disabled={resetting} onClick={() => setConfirming(true)}>
           Reset
         </button>
       </div>
+      <ConfirmDialog open={confirming} title="Reset the demo?" confirmLabel="Delete everything" onConfirm={() => void reset()} onCancel={() => setConfirming(false)}>
+        <p>Every pad, section and version of this demo is deleted, in every tab and on the sync server. This cannot be undone.</p>
+      </ConfirmDialog>
     </header>
   );
+
+  function renderVisible(): string {
+    return sp
+      .pads()
+      .filter((pad) => pad !== WORKFLOW_PAD)
+      .map((pad) => sp.render(pad))
+      .join('\n\n');
+  }
 
   async function exportJson(): Promise<void> {
     const snapshot = await sp.exportJSON();

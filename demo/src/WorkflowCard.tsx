@@ -5,46 +5,67 @@ import { stepDelay } from './settings.js';
 import { Transcript } from './Transcript.js';
 import type { WorkflowHandle } from './use-workflow.js';
 
-export function WorkflowCard({ workflow }: { workflow: WorkflowHandle }) {
-  const { state, total } = workflow;
+interface WorkflowCardProps {
+  readonly workflow: WorkflowHandle;
+  readonly follow: boolean;
+  readonly onFollow: (follow: boolean) => void;
+}
+
+export function WorkflowCard({ workflow, follow, onFollow }: WorkflowCardProps) {
+  const { progress, runner, local, total } = workflow;
   const [showAll, setShowAll] = useState(false);
-  const next = SCRIPT[state.next];
+  const next = SCRIPT[progress.next];
   const done = next === undefined;
-  const last = state.log.at(-1);
-  const percent = Math.round((state.next / total) * 100);
+  const last = progress.log.at(-1);
+  const percent = Math.round((progress.next / total) * 100);
+  const elsewhere = runner.where === 'other-tab' || runner.where === 'other-device';
+  const runningHere = local.running || runner.where === 'here';
 
   return (
     <section className="demo-card demo-workflow" aria-label="Agent workflow">
       <div className="demo-workflow-head">
         <div className="demo-workflow-progress">
           <h2 className="demo-card-title">Agent workflow</h2>
-          <div className="demo-progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={state.next} aria-label="Workflow progress">
+          <div className="demo-progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={progress.next} aria-label="Workflow progress">
             <div className="demo-progress-bar" style={{ width: `${percent}%` }} />
           </div>
           <span className="demo-step-count" data-testid="step-count">
-            {done ? `Workflow complete · ${total} tool calls` : `Step ${state.next + 1} of ${total}`}
+            {done ? `Workflow complete · ${total} tool calls` : `Step ${progress.next + 1} of ${total}`}
           </span>
         </div>
         <div className="demo-workflow-buttons">
-          {state.log.length > 0 ? (
+          <label className="demo-follow">
+            <input type="checkbox" checked={follow} onChange={(event) => onFollow(event.target.checked)} />
+            Follow the agents
+          </label>
+          {progress.log.length > 0 ? (
             <button type="button" className="sp-button sp-button--quiet" aria-expanded={showAll} onClick={() => setShowAll(!showAll)}>
-              {showAll ? 'Hide transcript' : `Transcript (${state.log.length})`}
+              {showAll ? 'Hide transcript' : `Transcript (${progress.log.length})`}
             </button>
           ) : null}
-          <button type="button" className="sp-button" disabled={done || state.busy || state.running} onClick={() => void workflow.step()}>
+          <button type="button" className="sp-button" disabled={done || local.busy || runningHere || elsewhere} onClick={() => void workflow.step()}>
             Next step
           </button>
-          {state.running ? (
+          {local.running ? (
             <button type="button" className="sp-button sp-button--primary" onClick={workflow.pause}>
               Pause
             </button>
           ) : (
-            <button type="button" className="sp-button sp-button--primary" disabled={done || state.busy} onClick={() => void workflow.run(stepDelay())}>
-              {state.next === 0 ? 'Run all' : 'Run the rest'}
+            <button type="button" className="sp-button sp-button--primary" disabled={done || local.busy || elsewhere} onClick={() => void workflow.run(stepDelay())}>
+              {progress.next === 0 ? 'Run all' : 'Run the rest'}
             </button>
           )}
         </div>
       </div>
+      <p className="demo-runner" role="status" data-testid="runner">
+        {runner.where === 'other-tab'
+          ? 'Running in another tab of this browser. It can be run here once it stops, or a few seconds after that tab closes.'
+          : runner.where === 'other-device'
+            ? `Running on ${runner.lease.deviceName}. It can be run here once it stops, or a few seconds after that device goes away.`
+            : runningHere
+              ? 'Running in this tab.'
+              : (local.notice ?? '')}
+      </p>
 
       <div className="demo-workflow-body">
         <div className="demo-next">
@@ -67,15 +88,15 @@ export function WorkflowCard({ workflow }: { workflow: WorkflowHandle }) {
             <span className="demo-kicker">How it works</span>
             <p className="demo-next-text">
               A planner outlines a brief, a researcher appends findings, a writer drafts and edits it line by line, and a reviewer
-              reverts a bad edit. Run it step by step or all at once.
+              reverts a bad edit. Run it step by step or all at once; every tab and device shows the same progress.
             </p>
           </div>
         )}
       </div>
 
       {showAll ? (
-        <div className="demo-transcript-all" aria-label="Transcript, newest first">
-          <Transcript records={[...state.log].reverse()} />
+        <div className="demo-transcript-all" role="region" aria-label="Transcript, newest first" tabIndex={0}>
+          <Transcript records={[...progress.log].reverse()} />
         </div>
       ) : null}
     </section>

@@ -30,6 +30,12 @@ export function planAdoption(input: {
   readonly from: number;
   readonly base: string | undefined;
   readonly checkpointEvery: number;
+  /**
+   * The server's content at the first version it still has history for (retention dropped the ones before), sent
+   * when this page starts that section's history there. Used when the entries do not chain from `from`: the history
+   * then starts at this version instead of being given up for the bare row.
+   */
+  readonly serverBase?: { readonly version: number; readonly content: string };
 }): Adoption {
   const { server, from } = input;
   const { pad, section } = server;
@@ -40,7 +46,19 @@ export function planAdoption(input: {
   let chain: ChainState = { anchorVersion: from, bytesSinceAnchor: 0, openPrefix: false };
   if (content !== undefined && from > 0) snapshots.push({ pad, section, version: from, content });
   let version = from;
-  for (const entry of input.entries) {
+  let pending: readonly HistoryEntry[] = input.entries;
+  const serverBase = input.serverBase;
+  const chains = content !== undefined && pending[0]?.version === from + 1;
+  if (serverBase && !chains && serverBase.version > from && pending.some((e) => e.version === serverBase.version)) {
+    // Start at the base: its own entry is kept for the record (its patch leads from a version nobody has any more).
+    content = serverBase.content;
+    version = serverBase.version;
+    snapshots.push({ pad, section, version, content });
+    chain = { anchorVersion: version, bytesSinceAnchor: 0, openPrefix: false };
+    for (const entry of pending) if (entry.version <= version) entries.push({ ...entry, sessionId: input.sessionId });
+    pending = pending.filter((e) => e.version > version);
+  }
+  for (const entry of pending) {
     if (content === undefined || entry.version !== version + 1) break;
     const next = applyOrUndefined(content, entry);
     if (next === undefined) break;

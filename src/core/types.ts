@@ -193,4 +193,12 @@ export interface SyncStatus {
   readonly pending: number;
   /** What went wrong last, while `state` is 'error' or 'offline'. */
   readonly lastError?: string;
+  /**
+   * Set when this device dropped its copy because the session was deleted (reset) on the server, by another device or
+   * an earlier run of this one: when (ms since the epoch) and the server's new epoch. Changes made here on the deleted
+   * state were discarded; what the session holds now was pulled afresh.
+   */
+  readonly reset?: { readonly at: number; readonly epoch: number | undefined };
+  /** True while the live event stream is connected (pokes arrive at once; otherwise the client polls). */
+  readonly live?: boolean;
 }

@@ -18,18 +18,37 @@ export function opLabel(op: HistoryOp): string {
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
-/**
- * A timestamp for a list: the time of day for today, else date and time. Absolute, not "3 min ago": a relative time
- * would need a timer to stay true, and re-render every list that shows one.
- */
+/** A timestamp for a list: the time of day for today, else date and time. */
 export function formatTime(timestamp: number, now: number = Date.now()): string {
   const date = new Date(timestamp);
   return new Date(now).toDateString() === date.toDateString() ? timeFormat.format(date) : dateTimeFormat.format(date);
 }
 
-/** The full time, for a tooltip. */
+/** Machine-readable, for `<time dateTime>`. */
 export function formatFullTime(timestamp: number): string {
   return new Date(timestamp).toISOString();
+}
+
+const exactFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
+
+/** The exact local time, for a tooltip: "Tuesday, 3 June 2025 at 14:05:09". */
+export function formatExactTime(timestamp: number): string {
+  return exactFormat.format(new Date(timestamp));
+}
+
+const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+/** "just now", "4 min ago", "2 hours ago", "yesterday"; older than a week: the date and time. */
+export function formatRelative(timestamp: number, now: number = Date.now()): string {
+  const seconds = Math.round((now - timestamp) / 1000);
+  if (seconds < 45) return 'just now';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return relativeFormat.format(-minutes, 'minute');
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return relativeFormat.format(-hours, 'hour');
+  const days = Math.round(hours / 24);
+  if (days < 7) return relativeFormat.format(-days, 'day');
+  return formatTime(timestamp, now);
 }
 
 /** Inline style that hands an agent's colour to the stylesheet, which derives tints from it. */
@@ -38,5 +57,6 @@ export function agentStyle(color: string): CSSProperties {
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
+  // Grouped as the reader's locale groups digits: "1,000 changes" in English, not "1000 changes".
+  return `${count.toLocaleString()} ${count === 1 ? one : many}`;
 }

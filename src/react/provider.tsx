@@ -4,6 +4,8 @@ import { createScratchpad } from '../scratchpad.js';
 import type { ScratchpadState } from '../store/state.js';
 import type { Scratchpad, ScratchpadOptions } from '../types.js';
 import { AgentColorsContext, type AgentColors } from './agent-colors.js';
+import { AgentLabelContext, type AgentLabel } from './agent-labels.js';
+import { ComputeContext, type ScratchpadCompute } from './compute.js';
 import { ScratchpadContext } from './context.js';
 
 interface CommonProps {
@@ -17,6 +19,10 @@ interface CommonProps {
   readonly renderError?: (error: Error) => ReactNode;
   /** Colours for agents by name; others get one from `AGENT_PALETTE`. */
   readonly agentColors?: AgentColors;
+  /** How agent names read on this page, e.g. "you on this browser" for the person's own device. */
+  readonly agentLabel?: AgentLabel;
+  /** Where blame and context diffs are computed: `workerCompute(worker)` keeps large sections off the page's thread. */
+  readonly compute?: ScratchpadCompute;
 }
 
 /** Either an existing scratchpad, which the provider never closes, or the options to create one it owns. */
@@ -41,7 +47,11 @@ export function ScratchpadProvider(props: ScratchpadProviderProps): ReactNode {
   return (
     <ReadyGate sp={sp} fallback={props.fallback} renderError={props.renderError}>
       <AgentColorsContext.Provider value={props.agentColors}>
-        <ScratchpadContext.Provider value={sp}>{props.children}</ScratchpadContext.Provider>
+        <AgentLabelContext.Provider value={props.agentLabel}>
+          <ComputeContext.Provider value={props.compute}>
+            <ScratchpadContext.Provider value={sp}>{props.children}</ScratchpadContext.Provider>
+          </ComputeContext.Provider>
+        </AgentLabelContext.Provider>
       </AgentColorsContext.Provider>
     </ReadyGate>
   );

@@ -1,7 +1,7 @@
 import { agreesWithServer, planAdoption } from '../core/adopt.js';
 import { liveFromRecord, planIn, planWrite, type ChangePlan, type LiveSection, type PlanContext, type PlannedChange } from '../core/change.js';
 import { ScratchpadError } from '../core/errors.js';
-import type { PullResponse } from '../core/protocol.js';
+import type { PullResponse, SectionBase } from '../core/protocol.js';
 import type { HistoryEntry, SectionRow } from '../core/types.js';
 import type { SessionStorage, SyncOp } from '../storage/types.js';
 import { SyncEngine } from './engine.js';
@@ -17,6 +17,8 @@ export interface SyncClientHost {
   live(pad: string, section: string): LiveSection | undefined;
   /** Replaces a live section (already in storage); `publish` pushes such changes to the store. */
   setLive(pad: string, section: string, live: LiveSection): void;
+  /** Forgets every live section (storage has already dropped them); `publish` shows it. */
+  dropAllLive(): void;
   publish(): void;
   /** Runs `body` once no local commit is in flight, holding new calls back until it is over. */
   exclusive(body: () => Promise<void>): Promise<void>;
@@ -48,7 +50,7 @@ export class SyncClient {
       clientId: this.clientId,
       session: () => host.session(),
       applyPull: (response) => this.applyPull(response),
-      applySnapshot: (snapshot) => this.applyPull({ ...snapshot, entries: [], more: false }),
+      reset: () => this.resetFromServer(),
       acknowledged: (clientId, upTo) => {
         if (clientId === this.clientId) this.unacked = this.unacked.filter((op) => op.mutationId > upTo);
       },
@@ -87,6 +89,8 @@ export class SyncClient {
       content: kind === 'append' ? change.appended! : kind === 'replace' ? record.content : '',
       baseVersion: change.before?.record.version ?? 0,
       ...(base ? { baseMutationId: base.mutationId } : {}),
+      // The server refuses an op of an older epoch (SESSION_RESET): a change made on deleted state never resurrects it.
+      ...(this.engine.epoch !== undefined ? { epoch: this.engine.epoch } : {}),
       op: change.entry.op,
       agent: record.updatedBy,
       timestamp: record.updatedAt,
@@ -112,10 +116,13 @@ export class SyncClient {
   async deleteOnServer(): Promise<void> {
     const sessionId = this.host.context.sessionId;
     try {
-      await this.adapter.deleteSession?.(sessionId);
-      // Without this, the next pull would start before the deletion and be refused as expired (410).
-      const fresh = await this.adapter.snapshot?.({ sessionId, clientId: this.clientId });
-      if (fresh) await this.engine.adoptCursor(fresh.cursor);
+      const deleted = await this.adapter.deleteSession?.(sessionId);
+      // Without this, the next pull would start before the deletion and be answered SESSION_RESET (410).
+      if (deleted) await this.engine.adoptCursor(deleted.cursor, deleted.epoch);
+      else {
+        const fresh = await this.adapter.snapshot?.({ sessionId, clientId: this.clientId });
+        if (fresh) await this.engine.adoptCursor(fresh.cursor, fresh.epoch);
+      }
     } catch (error) {
       throw new ScratchpadError('STORAGE_UNAVAILABLE', `Deleted locally, but not on the sync server: ${error instanceof Error ? error.message : String(error)}`, {
         sync: true,
@@ -133,19 +140,29 @@ export class SyncClient {
     if (response.sections.length === 0) return;
     await this.host.exclusive(async () => {
       const session = this.host.session();
+      // Ops of an older epoch wait only to be rejected by the server (SESSION_RESET): never replanned on new state.
       const pending = (await session.outbox.pending(Number.MAX_SAFE_INTEGER)).filter(
-        (op) => op.clientId !== this.clientId || op.mutationId > response.lastMutationId,
+        (op) =>
+          (op.clientId !== this.clientId || op.mutationId > response.lastMutationId) &&
+          (op.epoch === undefined || response.epoch === undefined || op.epoch === response.epoch),
       );
       for (const server of response.sections) {
         const entries = response.entries.filter((e) => e.pad === server.pad && e.section === server.section).sort((a, b) => a.version - b.version);
         const mine = pending.filter((op) => op.pad === server.pad && op.section === server.section);
-        await this.adoptSection(session, server, entries, mine);
+        const base = response.bases?.find((b) => b.pad === server.pad && b.section === server.section);
+        await this.adoptSection(session, server, entries, mine, base);
       }
       this.host.publish();
     });
   }
 
-  private async adoptSection(session: SessionStorage, server: SectionRow, serverEntries: readonly HistoryEntry[], mine: readonly SyncOp[]): Promise<void> {
+  private async adoptSection(
+    session: SessionStorage,
+    server: SectionRow,
+    serverEntries: readonly HistoryEntry[],
+    mine: readonly SyncOp[],
+    serverBase?: SectionBase,
+  ): Promise<void> {
     const { pad, section } = server;
     const host = this.host;
     const local = host.live(pad, section);
@@ -160,7 +177,16 @@ export class SyncClient {
     // From the last version both sides agree on: the server's entries, then this device's pending ops on top.
     const from = Math.min(local?.record.synced ?? 0, server.version);
     const base = from === 0 ? '' : await host.readVersion(pad, section, from).catch(() => undefined);
-    const adoption = planAdoption({ sessionId: host.context.sessionId, server, entries: serverEntries, from, base, checkpointEvery: host.context.checkpointEvery });
+    const adoption = planAdoption({
+      sessionId: host.context.sessionId,
+      server,
+      entries: serverEntries,
+      from,
+      base,
+      checkpointEvery: host.context.checkpointEvery,
+      // Where retention dropped the section's early versions, its history starts at the server's base.
+      ...(serverBase ? { serverBase: { version: serverBase.version, content: serverBase.content } } : {}),
+    });
     const { entries, snapshots } = adoption;
     let live: LiveSection = liveFromRecord(adoption.record);
     for (const op of mine) {
@@ -172,6 +198,22 @@ export class SyncClient {
     }
     await session.rewriteSection({ record: live.record, expectedVersion: storedVersion, fromVersion: from + 1, entries, snapshots });
     host.setLive(pad, section, live);
+  }
+
+  /**
+   * The session was deleted on the server (another device reset it): drop every section and its history here, in
+   * storage too, as a local deleteSession() would, but keep the outbox: its ops go to the server, which rejects them
+   * as SESSION_RESET, so mutation ids stay gap-free and nothing deleted comes back. Runs with no commit in flight.
+   */
+  private async resetFromServer(): Promise<void> {
+    await this.host.exclusive(async () => {
+      const session = this.host.session();
+      const outbox = await session.outbox.pending(Number.MAX_SAFE_INTEGER);
+      await session.deleteSession();
+      if (outbox.length > 0) await session.commit({ sections: [], entries: [], snapshots: [], outbox });
+      this.host.dropAllLive();
+      this.host.publish();
+    });
   }
 
   /** A pending op planned again on top of the server's row; undefined if it no longer applies (the server will say so too). */

@@ -1,5 +1,5 @@
 import type { SessionStorage, SyncOp } from '../storage/types.js';
-import type { PullResponse, SnapshotResponse } from '../core/protocol.js';
+import type { PullResponse } from '../core/protocol.js';
 import { SyncTransportError, type SyncAdapter, type SyncStatus } from './types.js';
 
 /** What the engine needs from the scratchpad it syncs. */
@@ -9,8 +9,12 @@ export interface SyncHost {
   session(): SessionStorage;
   /** Adopts the server's rows and history for the sections a pull touched, re-applying pending ops on top. */
   applyPull(response: PullResponse): Promise<void>;
-  /** Adopts the server's rows without their history (the server no longer has it from our cursor). */
-  applySnapshot(response: SnapshotResponse): Promise<void>;
+  /**
+   * The session was deleted on the server since this device last synced: drop the local copy (sections, history,
+   * anchors; storage included). The outbox stays, so that its ops reach the server and are rejected there as
+   * SESSION_RESET, keeping mutation ids gap-free; they are never replanned on the new state.
+   */
+  reset(): Promise<void>;
   /** The server has processed this client's ops up to `upTo`. */
   acknowledged(clientId: string, upTo: number): void;
   setStatus(status: SyncStatus): void;
@@ -25,6 +29,9 @@ export interface RetryPolicy {
 
 const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 500, maxDelayMs: 30_000 };
 const CURSOR_KEY = 'sync.cursor';
+const EPOCH_KEY = 'sync.epoch';
+/** Server faults (5xx) in a row after which automatic retries stop until the next change or flush(). */
+const MAX_SERVER_FAULTS = 8;
 /** Collects the writes of one burst into one push. */
 const PUSH_DEBOUNCE_MS = 20;
 
@@ -35,6 +42,9 @@ const PUSH_DEBOUNCE_MS = 20;
  */
 export class SyncEngine {
   private cursor: string | undefined;
+  private knownEpoch: number | undefined;
+  private serverFaults = 0;
+  private unsubscribe: (() => void) | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pullTimer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<void> | undefined;
@@ -55,6 +65,8 @@ export class SyncEngine {
   async start(): Promise<void> {
     const saved = await this.host.session().meta.get(CURSOR_KEY);
     this.cursor = typeof saved === 'string' ? saved : undefined;
+    const epoch = await this.host.session().meta.get(EPOCH_KEY);
+    this.knownEpoch = typeof epoch === 'number' ? epoch : undefined;
     const target = globalThis as { addEventListener?: (type: string, fn: () => void) => void; removeEventListener?: (type: string, fn: () => void) => void };
     const listen = (type: string, fn: () => void) => {
       target.addEventListener?.(type, fn);
@@ -72,6 +84,16 @@ export class SyncEngine {
     }
     const interval = this.adapter.pullIntervalMs ?? 10_000;
     if (interval > 0) this.pullTimer = setInterval(() => this.schedule(0), interval);
+    // Live pokes: pull as soon as the server says the session changed; polling above stays the fallback.
+    this.unsubscribe = this.adapter.subscribe?.(this.host.sessionId, {
+      onEvent: (event) => {
+        if (event.cursor !== this.cursor || event.epoch !== this.knownEpoch) this.schedule(0);
+      },
+      onState: (live) => {
+        this.status = { ...this.status, live };
+        this.host.setStatus(this.status);
+      },
+    });
     await this.refreshPending();
     this.schedule(0);
   }
@@ -80,17 +102,30 @@ export class SyncEngine {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.pullTimer) clearInterval(this.pullTimer);
+    this.unsubscribe?.();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
   }
 
+  /** The server epoch that new ops are made in, when this client has learnt one. */
+  get epoch(): number | undefined {
+    return this.knownEpoch;
+  }
+
   /** Continue pulling from `cursor` (the server's state after this client reset the session). */
-  async adoptCursor(cursor: string): Promise<void> {
+  async adoptCursor(cursor: string | undefined, epoch?: number): Promise<void> {
     this.cursor = cursor;
     await this.host.session().meta.set(CURSOR_KEY, cursor);
+    if (epoch !== undefined) await this.setEpoch(epoch);
+  }
+
+  private async setEpoch(epoch: number | undefined): Promise<void> {
+    this.knownEpoch = epoch;
+    await this.host.session().meta.set(EPOCH_KEY, epoch);
   }
 
   /** A local change was committed: push soon. */
   changed(): void {
+    this.serverFaults = 0;
     this.status = { ...this.status, pending: this.status.pending + 1 };
     this.host.setStatus(this.status);
     this.schedule(PUSH_DEBOUNCE_MS);
@@ -110,6 +145,7 @@ export class SyncEngine {
       try {
         await this.running;
         this.failures = 0;
+        this.serverFaults = 0;
         return;
       } finally {
         this.running = undefined;
@@ -132,8 +168,17 @@ export class SyncEngine {
           }
         },
         (error: unknown) => {
-          // A refused token or a forbidden session will not fix itself: wait for the next change or flush.
-          if (!(error instanceof SyncTransportError && !error.retryable)) this.schedule(this.backoff(error));
+          // A refused token or a forbidden session will not fix itself: wait for the next change or flush. Nor, after
+          // a run of them, will server faults (a 503 with Retry-After is a pause, not a fault): the status says so
+          // instead of retrying forever.
+          if (error instanceof SyncTransportError && !error.retryable) return;
+          if (error instanceof SyncTransportError && error.status >= 500 && error.status !== 503) {
+            if (++this.serverFaults >= MAX_SERVER_FAULTS) {
+              this.setState('error', `${error.message} (${this.serverFaults} server errors in a row: automatic retries stopped until the next change or flush())`);
+              return;
+            }
+          }
+          this.schedule(this.backoff(error));
         },
       );
     }, delayMs);
@@ -199,25 +244,38 @@ export class SyncEngine {
   }
 
   private async pullAll(): Promise<void> {
-    for (;;) {
+    for (let restarts = 0; ; ) {
       let response: PullResponse;
       try {
         response = await this.adapter.pull({ sessionId: this.host.sessionId, clientId: this.host.clientId, cursor: this.cursor });
       } catch (error) {
-        // 410: the server no longer has history from our cursor (the session was deleted or pruned): take its rows
-        // as they are now and pull on from there.
-        if (!(error instanceof SyncTransportError && error.status === 410 && this.adapter.snapshot)) throw error;
-        const snapshot = await this.adapter.snapshot({ sessionId: this.host.sessionId, clientId: this.host.clientId });
-        await this.host.applySnapshot(snapshot);
-        this.cursor = snapshot.cursor;
-        await this.host.session().meta.set(CURSOR_KEY, snapshot.cursor);
+        if (!(error instanceof SyncTransportError && error.status === 410) || ++restarts > 3) throw error;
+        // SESSION_RESET: the session was deleted since our cursor, caught up or not: drop everything and pull afresh.
+        // CURSOR_EXPIRED (a cursor the server cannot place): pull from the start; the local copy adopts what comes.
+        if (error.code === 'SESSION_RESET') await this.resetLocal(undefined);
+        else await this.adoptCursor(undefined);
+        continue;
+      }
+      // An adapter that reports epochs: a new one without a 410 (a first pull after a reset elsewhere) resets too.
+      if (response.epoch !== undefined && this.knownEpoch !== undefined && response.epoch !== this.knownEpoch) {
+        await this.resetLocal(response.epoch);
         continue;
       }
       await this.host.applyPull(response);
       this.cursor = response.cursor;
       await this.host.session().meta.set(CURSOR_KEY, response.cursor);
+      if (response.epoch !== undefined && response.epoch !== this.knownEpoch) await this.setEpoch(response.epoch);
       if (!response.more) return;
     }
+  }
+
+  /** Drops the local copy and starts pulling from the beginning of the server's current epoch. */
+  private async resetLocal(epoch: number | undefined): Promise<void> {
+    await this.host.reset();
+    await this.adoptCursor(undefined);
+    await this.setEpoch(undefined);
+    this.status = { ...this.status, reset: { at: Date.now(), epoch } };
+    this.host.setStatus(this.status);
   }
 
   private async refreshPending(): Promise<void> {
@@ -227,7 +285,14 @@ export class SyncEngine {
   }
 
   private setState(state: SyncStatus['state'], lastError?: string): void {
-    this.status = { state, pending: this.status.pending, ...(lastError === undefined ? {} : { lastError }) };
+    const { reset, live } = this.status;
+    this.status = {
+      state,
+      pending: this.status.pending,
+      ...(lastError === undefined ? {} : { lastError }),
+      ...(reset === undefined ? {} : { reset }),
+      ...(live === undefined ? {} : { live }),
+    };
     this.host.setStatus(this.status);
   }
 }

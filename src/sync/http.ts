@@ -1,4 +1,4 @@
-import type { ErrorResponse, PullResponse, PushResponse, SnapshotResponse } from '../core/protocol.js';
+import type { DeleteSessionResponse, ErrorResponse, PullResponse, PushResponse, SessionEvent, SnapshotResponse } from '../core/protocol.js';
 import { SyncTransportError, type PullRequest, type PushRequest, type SyncAdapter } from './types.js';
 
 export interface HttpSyncOptions {
@@ -14,7 +14,16 @@ export interface HttpSyncOptions {
   readonly maxBatchBytes?: number;
   /** Per request. Default 15 s. */
   readonly timeoutMs?: number;
+  /**
+   * Live pokes from the server's event stream (`GET …/events`, read with fetch streaming so that the bearer token
+   * goes in a header): a change on another device is pulled at once instead of at the next poll. Default true;
+   * polling (`pullIntervalMs`) stays on as the fallback.
+   */
+  readonly live?: boolean;
 }
+
+/** Without a byte for this long (the server sends a comment every 25 s), the stream is taken as dead and reopened. */
+const STREAM_IDLE_MS = 60_000;
 
 /** The `SyncAdapter` for the reference server's HTTP API (see `scratchpad-store/server`). */
 export function httpSync(options: HttpSyncOptions): SyncAdapter {
@@ -74,8 +83,101 @@ export function httpSync(options: HttpSyncOptions): SyncAdapter {
       return request<SnapshotResponse>('GET', `${session(sessionId)}/snapshot?${new URLSearchParams({ clientId })}`);
     },
     async deleteSession(sessionId: string) {
-      await request<unknown>('DELETE', session(sessionId));
+      const answer = await request<Partial<DeleteSessionResponse>>('DELETE', session(sessionId));
+      // Servers before epochs answered { deleted } only: the engine then asks for a snapshot's cursor instead.
+      return typeof answer.cursor === 'string' && typeof answer.epoch === 'number' ? (answer as DeleteSessionResponse) : undefined;
     },
+    ...(options.live === false
+      ? {}
+      : {
+          subscribe(sessionId: string, handlers: { onEvent(event: SessionEvent): void; onState(connected: boolean): void }) {
+            return openEventStream(`${base}${session(sessionId)}/events`, doFetch, options, handlers);
+          },
+        }),
+  };
+}
+
+/**
+ * Reads the session's event stream until stopped, reopening it after a failure with backoff (1 s doubling to 30 s,
+ * with jitter). Server-Sent Events framing: `event:` and `data:` lines, a blank line ends an event.
+ */
+function openEventStream(
+  url: string,
+  doFetch: typeof fetch,
+  options: HttpSyncOptions,
+  handlers: { onEvent(event: SessionEvent): void; onState(connected: boolean): void },
+): () => void {
+  let stopped = false;
+  let controller: AbortController | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+  /** A throttled or busy server's Retry-After, in ms: the next attempt waits at least this long. */
+  let retryAfterMs = 0;
+
+  const connect = async (): Promise<void> => {
+    if (stopped) return;
+    controller = new AbortController();
+    const current = controller;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const watch = () => {
+      if (idle) clearTimeout(idle);
+      idle = setTimeout(() => current.abort(), STREAM_IDLE_MS);
+    };
+    try {
+      const token = options.getToken ? await options.getToken() : options.token;
+      const headers: Record<string, string> = { accept: 'text/event-stream' };
+      if (token) headers.authorization = `Bearer ${token}`;
+      watch();
+      const response = await doFetch(url, { headers, signal: current.signal });
+      if (!response.ok || !response.body) {
+        const header = response.headers.get('retry-after');
+        const seconds = header === null ? NaN : Number(header);
+        if (Number.isFinite(seconds) && seconds > 0) retryAfterMs = seconds * 1000;
+        throw new Error(`events answered ${response.status}`);
+      }
+      failures = 0;
+      handlers.onState(true);
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        watch();
+        buffer += value.replace(/\r\n?/g, '\n');
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block
+            .split('\n')
+            .filter((line) => line.startsWith('data:'))
+            .map((line) => line.slice(5).replace(/^ /, ''))
+            .join('\n');
+          if (!data) continue;
+          try {
+            handlers.onEvent(JSON.parse(data) as SessionEvent);
+          } catch {
+            // An event this client does not understand: the next poll covers it.
+          }
+        }
+      }
+    } catch {
+      // Unreachable, refused or cut: reopen after a while; polling covers the gap.
+    } finally {
+      if (idle) clearTimeout(idle);
+    }
+    handlers.onState(false);
+    if (stopped) return;
+    failures++;
+    const delay = Math.max(retryAfterMs, Math.random() * Math.min(30_000, 1_000 * 2 ** (failures - 1)) + 250);
+    retryAfterMs = 0;
+    retry = setTimeout(() => void connect(), delay);
+  };
+  void connect();
+  return () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    controller?.abort();
   };
 }
 

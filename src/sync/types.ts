@@ -1,5 +1,5 @@
 import type { SyncOp } from '../storage/types.js';
-import type { PullResponse, PushResponse, SnapshotResponse } from '../core/protocol.js';
+import type { DeleteSessionResponse, PullResponse, PushResponse, SessionEvent, SnapshotResponse } from '../core/protocol.js';
 
 export type { SyncState, SyncStatus } from '../core/types.js';
 
@@ -27,8 +27,16 @@ export interface SyncAdapter {
   pull(request: PullRequest): Promise<PullResponse>;
   /** The server's current rows, for a client whose cursor is too old (the server dropped that history): 410 on pull. */
   snapshot?(request: Omit<PullRequest, 'cursor'>): Promise<SnapshotResponse>;
-  /** Removes the session on the server, for `deleteSession()`. */
-  deleteSession?(sessionId: string): Promise<void>;
+  /**
+   * Removes the session on the server, for `deleteSession()`. The reference server answers the session's new epoch and
+   * a cursor at its start, from which this client pulls on.
+   */
+  deleteSession?(sessionId: string): Promise<DeleteSessionResponse | void>;
+  /**
+   * Live pokes: calls `onEvent` whenever the server says the session changed (and `onState` as the stream connects or
+   * drops), until the returned function is called. Optional: without it the client only polls.
+   */
+  subscribe?(sessionId: string, handlers: { onEvent(event: SessionEvent): void; onState(connected: boolean): void }): () => void;
   /** How often to pull other clients' changes while idle; 0 pulls only after pushes and on `flush()`. Default 10 s. */
   readonly pullIntervalMs?: number;
   /** Ops per push request. Default 500 (the reference server's limit). */

@@ -23,8 +23,6 @@ function watchConsole(p: Page, name: string): void {
     if (message.type() === 'error' && !/status of 410 \(Gone\)/.test(message.text())) consoleErrors.push(`${name}: ${message.text()}`);
   });
   p.on('pageerror', (error) => consoleErrors.push(`${name}: uncaught ${error.message}`));
-  // "Reset" asks for confirmation.
-  p.on('dialog', (dialog) => void dialog.accept());
 }
 
 async function open(name: string): Promise<Page> {
@@ -120,9 +118,9 @@ describe('demo app in Chromium', { timeout: 90_000 }, () => {
     expect(draft).not.toContain('TODO: recommendation');
 
     await selectSection(page, 'draft');
-    expect(await historyRows(page)).toEqual(['reviewer reverted v5', 'writer edited v4', 'writer edited v3', 'writer edited v2', 'writer wrote v1']);
+    expect(await historyRows(page)).toEqual(['reviewer restored v3 v5', 'writer edited v4', 'writer edited v3', 'writer edited v2', 'writer wrote v1']);
     await page.locator('.sp-history-summary', { hasText: 'v4' }).click();
-    const diff = page.locator('.sp-history-entry--open .sp-diff');
+    const diff = page.locator('.sp-history-detail .sp-diff');
     await diff.locator('.sp-diff-row--add', { hasText: 'TODO: recommendation (cut for length)' }).waitFor();
     await diff.locator('.sp-diff-row--remove', { hasText: 'Plant 400 street trees' }).waitFor();
     await screenshot(page, 'demo-history-diff', { panel: true });
@@ -140,7 +138,7 @@ describe('demo app in Chromium', { timeout: 90_000 }, () => {
   it('filters the history by agent', async () => {
     await selectPad(page, 'research');
     await page.locator('.demo-chip', { hasText: 'writer' }).click();
-    await page.getByText('No changes by writer here.').waitFor();
+    await page.getByText('No changes by this agent here.').waitFor();
     await page.locator('.demo-chip', { hasText: 'researcher' }).click();
     const rows = await historyRows(page);
     expect(rows).toHaveLength(4);
@@ -156,9 +154,9 @@ describe('demo app in Chromium', { timeout: 90_000 }, () => {
     await editor.press('Control+End');
     await editor.pressSequentially('\n- Checked by a person too.');
     await screenshot(page, 'demo-editing', { panel: true });
-    await sectionCard(page, 'notes').getByRole('button', { name: 'Save as you' }).click();
+    await sectionCard(page, 'notes').getByRole('button', { name: 'Save as you on this browser' }).click();
     await contentOf(page, 'notes').getByText('- Checked by a person too.').waitFor();
-    expect(await sectionCard(page, 'notes').locator('.sp-section-header .sp-agent').textContent()).toBe('you');
+    expect(await sectionCard(page, 'notes').locator('.sp-section-header .sp-agent').textContent()).toBe('you on this browser');
   });
 
   it('exports JSON and Markdown', async () => {
@@ -169,11 +167,13 @@ describe('demo app in Chromium', { timeout: 90_000 }, () => {
     expect(text).toContain('Plant 400 street trees');
 
     const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
-    const snapshot = JSON.parse(await readFile((await json.path())!, 'utf8')) as { format: string; history: unknown[]; sections: unknown[] };
+    const snapshot = JSON.parse(await readFile((await json.path())!, 'utf8')) as { format: string; history: { pad: string }[]; sections: { pad: string }[] };
     expect(snapshot.format).toBe('scratchpad-store/v1');
-    expect(snapshot.sections).toHaveLength(6);
+    // The workflow's own pad (progress and runner lease) is in the export too, but not among the brief's sections.
+    expect(snapshot.sections.filter((s) => s.pad !== '.workflow')).toHaveLength(6);
     // outline, tasks ×2, findings ×3, sources, draft ×5, review notes ×2 (the reviewer, then the person)
-    expect(snapshot.history).toHaveLength(14);
+    expect(snapshot.history.filter((h) => h.pad !== '.workflow')).toHaveLength(14);
+    expect(text).not.toContain('.workflow');
   });
 
   it('keeps everything across a reload (IndexedDB)', async () => {
@@ -194,7 +194,9 @@ describe('demo app in Chromium', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Restore version 1' }).click();
     await contentOf(page, 'draft').getByText('Summer nights downtown stay warm').waitFor();
     expect(await contentOf(page, 'draft').textContent()).not.toContain('## Costs');
-    expect((await historyRows(page))[0]).toBe('you reverted v6');
+    // The label names the restored version once it has compared contents (asynchronously): wait for it.
+    await page.locator('.sp-history-summary', { hasText: 'restored v1' }).waitFor();
+    expect((await historyRows(page))[0]).toBe('you on this browser restored v1 v6');
     await screenshot(page, 'demo-reverted', { panel: true });
   });
 
@@ -206,16 +208,16 @@ describe('demo app in Chromium', { timeout: 90_000 }, () => {
     const editor = sectionCard(page, 'outline').locator('textarea');
     await editor.press('Control+End');
     await editor.pressSequentially('\n5. Next steps for the council');
-    await sectionCard(page, 'outline').getByRole('button', { name: 'Save as you' }).click();
+    await sectionCard(page, 'outline').getByRole('button', { name: 'Save as you on this browser' }).click();
 
     await contentOf(second, 'outline').getByText('5. Next steps for the council').waitFor();
-    expect(await sectionCard(second, 'outline').locator('.sp-section-header .sp-agent').textContent()).toBe('you');
+    expect(await sectionCard(second, 'outline').locator('.sp-section-header .sp-agent').textContent()).toBe('you on this browser');
     await screenshot(second, 'demo-second-tab', { panel: true });
 
     // And the other way round: the second tab's agent-free edit shows up in the first.
     await sectionCard(second, 'tasks').getByRole('button', { name: 'Edit' }).click();
     await sectionCard(second, 'tasks').locator('textarea').fill('- [x] all done');
-    await sectionCard(second, 'tasks').getByRole('button', { name: 'Save as you' }).click();
+    await sectionCard(second, 'tasks').getByRole('button', { name: 'Save as you on this browser' }).click();
     await contentOf(page, 'tasks').getByText('- [x] all done').waitFor();
     await second.close();
   });
@@ -224,6 +226,8 @@ describe('demo app in Chromium', { timeout: 90_000 }, () => {
     const second = await open('tab 2');
     await second.getByTestId('step-count').getByText('Workflow complete').waitFor();
     await page.getByRole('button', { name: 'Reset' }).click();
+    // An in-page confirmation, not the browser's confirm().
+    await page.getByRole('dialog', { name: 'Reset the demo?' }).getByRole('button', { name: 'Delete everything' }).click();
     await page.getByText('Nothing written yet').waitFor();
     expect(await page.getByTestId('step-count').textContent()).toBe('Step 1 of 19');
     await second.getByText('Nothing written yet').waitFor();

@@ -124,7 +124,8 @@ describe('HistoryTimeline', () => {
     expect(sp.get('output', 'draft')?.updatedBy).toBe('reviewer');
     expect(reverted).toEqual([3]);
     const first = container.querySelector('.sp-history-entry');
-    expect(first?.querySelector('.sp-op')?.textContent).toBe('reverted');
+    await settle(() => undefined);
+    expect(container.querySelector('.sp-history-entry .sp-op')?.textContent).toBe('restored v1');
     expect(first?.querySelector('.sp-agent')?.textContent).toBe('reviewer');
   });
 
@@ -212,4 +213,72 @@ describe('ScratchpadPanel', () => {
     expect(container.querySelector('.sp-blame-text')?.textContent).toBe('first idea');
     expect(container.querySelector('.sp-blame .sp-agent')?.textContent).toBe('carol');
   });
+
+  it('gives focus back to New pad, Add section and Delete pad when their form or confirmation is cancelled', async () => {
+    const sp = await scratchpad();
+    await sp.write('notes', 'todo', 'one\n', { agent: 'planner' });
+    const { container } = await render(
+      <ScratchpadProvider scratchpad={sp}>
+        <ScratchpadPanel user="dan" />
+      </ScratchpadProvider>,
+    );
+    await click(button(container, 'New pad'));
+    expect(document.activeElement?.closest('.sp-form')).not.toBeNull();
+    await click(button(container, 'Cancel'));
+    expect(container.querySelector('.sp-form')).toBeNull();
+    expect(document.activeElement).toBe(button(container, 'New pad'));
+
+    await click(button(container, 'Add section'));
+    await settle(() => container.querySelector('.sp-form input')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })));
+    expect(container.querySelector('.sp-form')).toBeNull();
+    expect(document.activeElement).toBe(button(container, 'Add section'));
+
+    await click(button(container, 'Delete pad'));
+    expect(document.activeElement).toBe(button(container, 'Keep'));
+    await click(button(container, 'Keep'));
+    expect(document.activeElement).toBe(button(container, 'Delete pad'));
+  });
+
+  it('edits a big section 400 lines at a time, saving only those lines with the section’s line endings', async () => {
+    const sp = await scratchpad();
+    const lines = Array.from({ length: 1_000 }, (_, i) => `line ${i + 1}`);
+    await sp.write('big', 'crlf', `${lines.join('\r\n')}\r\n`, { agent: 'researcher' });
+    const { container } = await render(
+      <ScratchpadProvider scratchpad={sp}>
+        <ScratchpadPanel user="erin" />
+      </ScratchpadProvider>,
+    );
+    await click(button(container, 'Edit'));
+    const range = () => container.querySelector('.sp-editor-window')?.textContent ?? '';
+    expect(range()).toContain('Lines 1–400 of 1,000');
+    const editor = () => container.querySelector('textarea')!;
+    expect(editor().value).toBe(lines.slice(0, 400).join('\n'));
+    expect(button(container, 'Earlier lines').disabled).toBe(true);
+
+    await click(button(container, 'Later lines'));
+    expect(range()).toContain('Lines 401–800 of 1,000');
+    expect(editor().value.split('\n')[0]).toBe('line 401');
+    await type(editor(), editor().value.replace('line 401', 'line 401, checked').replace('line 800', 'line 800\nand one more'));
+    // Moving away would lose the edit: the window stays until it is saved or cancelled.
+    expect(button(container, 'Later lines').disabled).toBe(true);
+    await click(button(container, 'Save as erin'));
+
+    const expected = [...lines.slice(0, 400), 'line 401, checked', ...lines.slice(401, 800), 'and one more', ...lines.slice(800)];
+    expect(sp.read('big', 'crlf')).toBe(`${expected.join('\r\n')}\r\n`);
+    expect(sp.get('big', 'crlf')).toMatchObject({ version: 2, updatedBy: 'erin' });
+    const [entry] = await sp.history({ pad: 'big', section: 'crlf', order: 'desc', limit: 1 });
+    expect(entry?.stats).toEqual({ added: 2, removed: 1 });
+
+    // The last window: the section's last lines, and no next one.
+    await click(button(container, 'Edit'));
+    const goTo = container.querySelector<HTMLInputElement>('.sp-editor-goto input')!;
+    goTo.value = '1001';
+    await settle(() => goTo.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true })));
+    expect(range()).toContain('Lines 602–1,001 of 1,001');
+    expect(editor().value.split('\n').at(-1)).toBe('line 1000');
+    expect(button(container, 'Later lines').disabled).toBe(true);
+    await click(button(container, 'Cancel'));
+    expect(sp.get('big', 'crlf')?.version).toBe(2);
+  });
 });
+

@@ -1,4 +1,4 @@
-import type { ErrorResponse } from 'scratchpad-store/protocol';
+import type { ErrorResponse, SessionEvent } from 'scratchpad-store/protocol';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -25,7 +25,28 @@ export interface AppOptions {
   /** Per-user request budget; none when undefined. */
   readonly rateLimiter?: RateLimiter;
   readonly log: (message: string, error?: unknown) => void;
+  /** Open event streams register here, so that a shutdown can end them instead of waiting for them. */
+  readonly streams?: StreamRegistry;
 }
+
+/** The event streams a server holds open. */
+export class StreamRegistry {
+  private readonly open = new Set<() => void>();
+  add(end: () => void): () => void {
+    this.open.add(end);
+    return () => this.open.delete(end);
+  }
+  /** Ends every open stream (their clients reconnect elsewhere, or poll). */
+  endAll(): void {
+    for (const end of [...this.open]) end();
+  }
+  get size(): number {
+    return this.open.size;
+  }
+}
+
+/** Comment lines on an idle event stream, so that proxies and load balancers do not time it out. */
+const KEEP_ALIVE_MS = 25_000;
 
 type Env = { Variables: { userId: string } };
 
@@ -126,12 +147,66 @@ export function createApp(options: AppOptions): ScratchpadApp {
   app.get('/v1/sessions/:sessionId/snapshot', async (c) => {
     const sessionId = checkId(c.req.param('sessionId'), 'sessionId', limits);
     const clientId = optionalId(c.req.query('clientId'), limits);
-    return c.json(await store.snapshot({ userId: c.get('userId'), sessionId, clientId }));
+    return c.json(await store.snapshot({ userId: c.get('userId'), sessionId, clientId, after: c.req.query('after') }));
   });
 
   app.delete('/v1/sessions/:sessionId', async (c) => {
     const sessionId = checkId(c.req.param('sessionId'), 'sessionId', limits);
-    return c.json({ deleted: await store.deleteSession({ userId: c.get('userId'), sessionId }) });
+    return c.json(await store.deleteSession({ userId: c.get('userId'), sessionId }));
+  });
+
+  // Live pokes (Server-Sent Events): "pull now" after each committed change of the session, on any instance whose
+  // store reports it (PostgreSQL: all of them). Same bearer auth as every /v1 route; browsers read it with fetch
+  // streaming, which can send the header (EventSource cannot).
+  app.get('/v1/sessions/:sessionId/events', async (c) => {
+    const sessionId = checkId(c.req.param('sessionId'), 'sessionId', limits);
+    const userId = c.get('userId');
+    const head = await store.head({ userId, sessionId });
+    const encoder = new TextEncoder();
+    let cleanup = () => undefined as void;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        let ended = false;
+        const send = (text: string) => {
+          if (ended) return;
+          try {
+            controller.enqueue(encoder.encode(text));
+          } catch {
+            cleanup();
+          }
+        };
+        const poke = (epoch: number, cursor: string) => {
+          const event: SessionEvent = { type: 'poke', epoch, cursor };
+          send(`event: poke\ndata: ${JSON.stringify(event)}\n\n`);
+        };
+        send('retry: 2000\n\n');
+        poke(head.epoch, head.cursor);
+        const unsubscribe = store.changes?.subscribe((change) => {
+          if (change.sessionId === sessionId && change.userId === userId) poke(change.epoch, change.cursor);
+        });
+        const keepAlive = setInterval(() => send(': keep-alive\n\n'), KEEP_ALIVE_MS);
+        const unregister = options.streams?.add(() => {
+          cleanup();
+          try {
+            controller.close();
+          } catch {
+            // Already closed by the client.
+          }
+        });
+        cleanup = () => {
+          ended = true;
+          clearInterval(keepAlive);
+          unsubscribe?.();
+          unregister?.();
+        };
+      },
+      cancel() {
+        cleanup();
+      },
+    });
+    return new Response(body, {
+      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
+    });
   });
 
   return app;

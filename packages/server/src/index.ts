@@ -13,11 +13,11 @@
  */
 export { createServer, type ScratchpadServer, type ServerOptions, type ListenInfo, type RetentionOptions } from './server.js';
 export type { ServerMcpOptions } from './mcp/route.js';
-export { createApp, type CorsOptions, type ScratchpadApp, type AppOptions } from './app.js';
+export { createApp, StreamRegistry, type CorsOptions, type ScratchpadApp, type AppOptions } from './app.js';
 export { tokenFileAuth, tokenMapAuth, hmacAuth, signToken, anyAuth, DEFAULT_TOKEN_LIFETIME_MS, type Authenticator, type HmacAuthOptions, type SignTokenOptions } from './auth.js';
 export { createRateLimiter, type RateLimitOptions, type RateLimiter } from './rate-limit.js';
 export { HttpError, type HttpStatus } from './errors.js';
 export { resolveServerLimits } from './limits.js';
-export type { ServerStore, ServerLimits, PushInput, PullInput, SnapshotInput, PruneOptions, PruneReport, DeleteSessionInput } from './types.js';
+export type { ServerStore, ServerLimits, PushInput, PullInput, SnapshotInput, PruneOptions, PruneReport, DeleteSessionInput, HeadInput, SessionHead, SessionChange, ChangeFeed } from './types.js';
 export { createSqlStore as createTxStore, type SqlStoreOptions as TxStoreOptions } from './rules/apply.js';
 export type { StoreTx, TransactionRunner, SessionRow, ClientRow, EntryMeta, SeqEntry, PrunableSection } from './rules/tx.js';

@@ -14,10 +14,16 @@ export function resolveServerLimits(partial: Partial<ServerLimits> = {}): Server
     maxOpsPerPush: partial.maxOpsPerPush ?? 500,
     maxPullLimit: partial.maxPullLimit ?? 1000,
     checkpointEvery: partial.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+    maxPageBytes: partial.maxPageBytes ?? 4 * 1024 * 1024,
+    maxSessionBytes: partial.maxSessionBytes ?? 256 * 1024 * 1024,
+    maxUserBytes: partial.maxUserBytes ?? 1024 * 1024 * 1024,
   };
   validateInteger(limits.maxBodyBytes, 'limits.maxBodyBytes', 1024);
   validateInteger(limits.maxOpsPerPush, 'limits.maxOpsPerPush', 1);
   validateInteger(limits.maxPullLimit, 'limits.maxPullLimit', 1);
   validateInteger(limits.checkpointEvery, 'limits.checkpointEvery', 1);
+  validateInteger(limits.maxPageBytes, 'limits.maxPageBytes', 1024);
+  validateInteger(limits.maxSessionBytes, 'limits.maxSessionBytes', 1);
+  validateInteger(limits.maxUserBytes, 'limits.maxUserBytes', 1);
   return limits;
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { createApp, type CorsOptions, type ScratchpadApp } from './app.js';
+import { createApp, StreamRegistry, type CorsOptions, type ScratchpadApp } from './app.js';
 import type { Authenticator } from './auth.js';
 import { resolveServerLimits } from './limits.js';
 import { mountMcp, type ServerMcpOptions } from './mcp/route.js';
@@ -82,7 +82,8 @@ export function createServer(options: ServerOptions): ScratchpadServer {
   const rateLimiter = options.rateLimit ? createRateLimiter(options.rateLimit) : undefined;
   // With MCP, the app serves through a store that reports its commits, so that MCP sessions pull them at once.
   const pokes = options.mcp ? sessionPokes(options.store) : undefined;
-  const app = createApp({ store: pokes?.store ?? options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, log, ...(rateLimiter ? { rateLimiter } : {}) });
+  const streams = new StreamRegistry();
+  const app = createApp({ store: pokes?.store ?? options.store, auth: options.auth, limits, cors: options.cors, closing: () => closing, log, streams, ...(rateLimiter ? { rateLimiter } : {}) });
   const mcp =
     pokes &&
     mountMcp(app, { store: pokes.store, pokes, auth: options.auth, limits, options: options.mcp === true ? {} : options.mcp || {}, log, ...(rateLimiter ? { rateLimiter } : {}) });
@@ -152,6 +153,9 @@ export function createServer(options: ServerOptions): ScratchpadServer {
         // MCP sessions hold streams open (in flight until they end) and may still push: ended first, and flushed
         // while the store is open.
         await mcp?.close();
+        // Event streams never finish on their own and count as in flight: end them before the drain, and their
+        // clients reconnect to another instance or poll.
+        streams.endAll();
         // Drain while still listening: requests already in flight finish, and requests that arrive meanwhile (on
         // kept-alive connections, or waiting in the accept backlog) get 503 with Retry-After and Connection: close
         // instead of a reset. The listener closes once nothing is in flight and no request has come for a moment.

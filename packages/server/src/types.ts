@@ -1,4 +1,4 @@
-import type { PullResponse, PushResponse, ScratchpadLimits, SnapshotResponse, SyncOp } from 'scratchpad-store/protocol';
+import type { DeleteSessionResponse, PullResponse, PushResponse, ScratchpadLimits, SnapshotResponse, SyncOp } from 'scratchpad-store/protocol';
 
 /** Limits the server enforces. Every field has a default (see `resolveServerLimits`). */
 export interface ServerLimits extends ScratchpadLimits {
@@ -10,6 +10,15 @@ export interface ServerLimits extends ScratchpadLimits {
   readonly maxPullLimit: number;
   /** Server history gets a full snapshot at most every this many versions, like the client's. Default 32. */
   readonly checkpointEvery: number;
+  /**
+   * Characters of one pull page (entries' patches, the rows of the sections they touch, bases) or one snapshot page,
+   * beyond which the page is cut short (one entry or row always goes). Default 4 Mi.
+   */
+  readonly maxPageBytes: number;
+  /** Characters of history and anchors one session may hold; an op beyond it is rejected QUOTA_EXCEEDED. Default 256 Mi. */
+  readonly maxSessionBytes: number;
+  /** The same over all sessions of one user (stores that can sum it: SQLite, PostgreSQL). Default 1 Gi. */
+  readonly maxUserBytes: number;
 }
 
 export interface PushInput {
@@ -36,6 +45,35 @@ export interface SnapshotInput {
   readonly userId: string;
   readonly sessionId: string;
   readonly clientId: string | undefined;
+  /** The `next` of the previous page; undefined for the first. */
+  readonly after?: string | undefined;
+}
+
+export interface HeadInput {
+  readonly userId: string;
+  readonly sessionId: string;
+}
+
+/** A session's epoch and newest cursor. */
+export interface SessionHead {
+  readonly epoch: number;
+  readonly cursor: string;
+}
+
+/** A committed change of a session (a push that changed something, a delete), for the event stream. */
+export interface SessionChange extends SessionHead {
+  /** Whose session: sessions are keyed by user and session id (two users may each have a session `default`). */
+  readonly userId: string;
+  /** The client's session id. */
+  readonly sessionId: string;
+}
+
+/**
+ * Where a store reports committed changes. The SQL and Azure stores report this instance's own commits; the
+ * PostgreSQL store also those of every other instance on the database (LISTEN/NOTIFY).
+ */
+export interface ChangeFeed {
+  subscribe(listener: (change: SessionChange) => void): () => void;
 }
 
 export interface DeleteSessionInput {
@@ -74,9 +112,14 @@ export interface ServerStore {
   /**
    * Removes the session's sections, history and anchors (for `sp.deleteSession()`). The session stays owned by its
    * user, and its clients keep their mutation ids, so that a client that goes on writing is not refused as a gap;
-   * pulls from cursors before the deletion get 410 and start again from a snapshot. False when there was no session.
+   * its epoch goes up, so pulls from cursors before the deletion get 410 SESSION_RESET and ops made before it are
+   * rejected SESSION_RESET. `deleted` is false when there was no session.
    */
-  deleteSession(input: DeleteSessionInput): Promise<boolean>;
+  deleteSession(input: DeleteSessionInput): Promise<DeleteSessionResponse>;
+  /** The session's epoch and newest cursor, after the same access checks as a pull (for the event stream). */
+  head(input: HeadInput): Promise<SessionHead>;
+  /** Committed changes, for the event stream (optional: without it the server sends no pokes and clients poll). */
+  readonly changes?: ChangeFeed;
   /** Retention by age. Later versions stay rebuildable: a full snapshot is written at each section's first kept version. */
   prune(options: PruneOptions): Promise<PruneReport>;
   /** Resolves when the database answers; for /healthz. */

@@ -44,6 +44,8 @@ const opSchema = z.object({
     .number()
     .refine(Number.isFinite, 'must be a finite number')
     .transform((t) => Math.round(t)),
+  /** Optional: the server epoch the change was made in; an op of an older epoch is rejected SESSION_RESET. */
+  epoch: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   /** Optional: the client's own history op for a replace ('edit', 'revert', 'write_prepend'), kept in server history. */
   op: z.enum(['write_replace', 'write_append', 'write_prepend', 'edit', 'revert', 'delete']).optional(),
 });
@@ -74,8 +76,13 @@ export function parsePush(text: string, limits: ServerLimits): ParsedPush {
 }
 
 function stripUndefined(op: z.infer<typeof opSchema>): SyncOp {
-  const { baseMutationId, op: historyOp, ...rest } = op;
-  return { ...rest, ...(baseMutationId === undefined ? {} : { baseMutationId }), ...(historyOp === undefined ? {} : { op: historyOp }) };
+  const { baseMutationId, op: historyOp, epoch, ...rest } = op;
+  return {
+    ...rest,
+    ...(baseMutationId === undefined ? {} : { baseMutationId }),
+    ...(historyOp === undefined ? {} : { op: historyOp }),
+    ...(epoch === undefined ? {} : { epoch }),
+  };
 }
 
 function describeIssue(issue: z.core.$ZodIssue | undefined): string {

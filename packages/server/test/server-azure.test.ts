@@ -151,7 +151,7 @@ describe.each([
       ]);
       expect(snapTwo).toEqual(snapOne);
       // seqs 1..total without gaps: the cursor of the whole history is the count of its entries.
-      expect(snapOne.cursor).toBe(String(total));
+      expect(snapOne.cursor).toBe(`0.${total}`);
       expect(new Set(entriesOne.map((e) => e.id)).size).toBe(total);
 
       const log = snapOne.sections.find((s) => s.section === 'log')!.content.split('\n');
@@ -202,7 +202,7 @@ describe.each([
       );
       expect(Object.fromEntries(statuses)).toEqual({ 200: writers * pushes });
       const snapshot = await send<SnapshotResponse>(`${one.url}/v1/sessions/contended/snapshot`);
-      expect(snapshot.cursor).toBe(String(2 * writers * pushes));
+      expect(snapshot.cursor).toBe(`0.${2 * writers * pushes}`);
       expect(snapshot.sections.find((s) => s.section === 'log')!.content.split('\n')).toHaveLength(writers * pushes);
       for (let c = 0; c < writers; c++) expect(snapshot.sections.find((s) => s.section === `own-${c}`)).toMatchObject({ content: `writer ${c} at ${pushes - 1}\n`, version: pushes });
       await checkHistory(two.server.store, 'alice', 'contended');
@@ -236,7 +236,7 @@ describe.each([
       const pulled = await pullEverything(proxies[1]!.url, 'shared', 70);
       expect(pulled).toHaveLength(2 * perClient);
       const snapshot = await one.server.store.snapshot({ userId: 'alice', sessionId: 'shared', clientId: 'client-0' });
-      expect(snapshot).toMatchObject({ lastMutationId: perClient, cursor: String(2 * perClient) });
+      expect(snapshot).toMatchObject({ lastMutationId: perClient, cursor: `0.${2 * perClient}` });
       const lines = snapshot.sections.find((s) => s.section === 'log')!.content.split('\n');
       expect(lines).toHaveLength(2 * perClient * 0.9);
       expect(new Set(lines).size).toBe(lines.length);
@@ -285,7 +285,7 @@ describe.each([
       // the queue, 500).
       expect(Object.fromEntries(statuses)).toEqual({ 200: writers * pushes });
       const snapshot = await server.store.snapshot({ userId: 'alice', sessionId: 'queued', clientId: undefined });
-      expect(snapshot.cursor).toBe(String(2 * writers * pushes));
+      expect(snapshot.cursor).toBe(`0.${2 * writers * pushes}`);
     } finally {
       await server.close();
     }
@@ -356,7 +356,7 @@ describe('scratchpad-store-server on Azure', () => {
     const two = await serve(...second);
     try {
       const snapshot = await send<SnapshotResponse>(`${two.url}/v1/sessions/cli/snapshot?clientId=cli-client`);
-      expect(snapshot).toMatchObject({ cursor: '2', lastMutationId: 2 });
+      expect(snapshot).toMatchObject({ cursor: '0.2', lastMutationId: 2 });
       expect(snapshot.sections[0]).toMatchObject({ content: 'hello\nworld', version: 2 });
     } finally {
       await stop(two);
@@ -427,7 +427,7 @@ describe('large values kept apart from their documents', () => {
       const versions = await checkHistory(store, 'u', 's');
       expect(versions.get('p/s')).toEqual([big('x'), big('y'), 'small\n']);
 
-      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toMatchObject({ deleted: true });
       // Only the session document and the client's mutation id stay.
       expect((await docs()).map((d) => d.kind).sort()).toEqual(['client', 'session']);
       await store.close();
@@ -462,7 +462,7 @@ describe('large values kept apart from their documents', () => {
       expect((await payloads()).sort()).toEqual(await referenced());
       const versions = await checkHistory(store, 'u', 's');
       expect(versions.get('p/s')).toEqual([big('x'), big('y'), 'small\n']);
-      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toMatchObject({ deleted: true });
       expect(await payloads()).toEqual([]);
       await store.close();
     } finally {
@@ -546,11 +546,11 @@ describe('session ids with unpaired surrogates', () => {
       expect(await store.prune({ maxAgeMs: 5 * day, now: t0 + 10 * day })).toEqual({ sessions: 3, sections: 3, entriesDropped: 3 });
       for (const [i, sessionId] of ids.entries()) {
         const snapshot = await store.snapshot({ userId: 'u', sessionId, clientId: `client-${i}` });
-        expect(snapshot).toMatchObject({ cursor: '2', lastMutationId: 2 });
+        expect(snapshot).toMatchObject({ cursor: '0.2', lastMutationId: 2 });
         expect(snapshot.sections.map((s) => s.content)).toEqual([`text of ${i}, again\n`]);
         expect((await store.pull({ userId: 'u', sessionId, since: '1', clientId: undefined, limit: 10 })).entries).toHaveLength(1);
       }
-      expect(await store.deleteSession({ userId: 'u', sessionId: ids[0]! })).toBe(true);
+      expect(await store.deleteSession({ userId: 'u', sessionId: ids[0]! })).toMatchObject({ deleted: true });
       expect((await store.snapshot({ userId: 'u', sessionId: ids[1]!, clientId: undefined })).sections).toHaveLength(1);
       await store.close();
     } finally {
@@ -586,7 +586,7 @@ describe('DELETE leaves no text behind; retention sweeps orphans', () => {
       await orphan('fedcba9876543210fedcba9876543210'); // named as before epochs
       expect((await payloads()).length).toBeGreaterThanOrEqual(12);
 
-      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toMatchObject({ deleted: true });
       expect(await payloads()).toEqual([]);
       // What stays is the session's state (owner, counters, mutation ids: no text) and the client's binding.
       const names = await list();
@@ -628,7 +628,7 @@ describe('DELETE leaves no text behind; retention sweeps orphans', () => {
       await container.items.create({ id: 'k.orphan0.0', sessionId: key, kind: 'piece', epoch: 0, ref: 'orphan0', i: 0, data: 'orphaned text' });
       expect((await kinds()).filter((k) => k === 'piece').length).toBeGreaterThan(3);
 
-      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toMatchObject({ deleted: true });
       expect(await kinds()).toEqual(['client', 'session']);
 
       await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 'back', big('b'), 0)] });
@@ -837,7 +837,7 @@ describe('sessions stored before tenancy keys migrate to their owner\'s key', ()
     ]);
 
     // Another user sees nothing of it, cannot use its clients, and gets a session 'default' of their own.
-    expect(await one.pull({ userId: 'bob', sessionId: 'default', since: undefined, clientId: undefined, limit: 1000 })).toMatchObject({ cursor: '0', entries: [], sections: [] });
+    expect(await one.pull({ userId: 'bob', sessionId: 'default', since: undefined, clientId: undefined, limit: 1000 })).toMatchObject({ cursor: '0.0', entries: [], sections: [] });
     const stolen = await two.push({ userId: 'bob', sessionId: 'default', clientId: 'alice-laptop', ops: [opsFor('alice-laptop', 45).append('p', 's', 'bob')] }).catch((e: unknown) => e);
     expect(stolen).toBeInstanceOf(HttpError);
     expect((stolen as HttpError).status).toBe(403);

@@ -84,7 +84,7 @@ describe.each([
       expect(pulled).toHaveLength(1000);
       const snapshot = await server.store.snapshot({ userId: 'dana', sessionId: 'shared', clientId: 'client-0' });
       expect(snapshot.lastMutationId).toBe(500);
-      expect(snapshot.cursor).toBe('1000');
+      expect(snapshot.cursor).toBe('0.1000');
       const log = snapshot.sections.find((s) => s.section === 'log')!;
       const lines = log.content.split('\n');
       expect(lines).toHaveLength(900);

@@ -79,11 +79,11 @@ describe('HTTP API on SQLite', () => {
     expect(pulled.status).toBe(200);
     expect(pulled.headers.get('cache-control')).toBe('no-store');
     const page = pulled.json as PullResponse;
-    expect(page).toMatchObject({ cursor: '1', more: true, lastMutationId: 1 });
+    expect(page).toMatchObject({ cursor: '0.1', more: true, lastMutationId: 1 });
     const rest = (await call('GET', `/v1/sessions/s1/pull?clientId=c1&since=${page.cursor}`)).json as PullResponse;
-    expect(rest).toMatchObject({ cursor: '2', more: false, lastMutationId: 2 });
+    expect(rest).toMatchObject({ cursor: '0.2', more: false, lastMutationId: 2 });
     expect(rest.sections).toEqual([{ pad: 'p', section: 's', content: 'one\ntwo', version: 2, updatedAt: expect.any(Number), updatedBy: 'agent', deleted: false }]);
-    expect(await snapshot('s1')).toMatchObject({ cursor: '2', lastMutationId: 0 });
+    expect(await snapshot('s1')).toMatchObject({ cursor: '0.2', lastMutationId: 0 });
   });
 
   it('accepts tokens from the token file and HMAC tokens; refuses others with 401', async () => {

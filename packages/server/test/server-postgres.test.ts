@@ -89,7 +89,7 @@ describe('two server instances on one PostgreSQL', () => {
       ]);
       expect(snapTwo).toEqual(snapOne);
       // seqs 1..total without gaps: the cursor of the whole history is the count of its entries.
-      expect(snapOne.cursor).toBe(String(total));
+      expect(snapOne.cursor).toBe(`0.${total}`);
       expect(new Set(entriesOne.map((e) => e.id)).size).toBe(total);
 
       const log = snapOne.sections.find((s) => s.section === 'log')!.content.split('\n');
@@ -158,6 +158,50 @@ describe('scratchpads synced through two server instances on one PostgreSQL', ()
       b.close();
     } finally {
       await Promise.all([one.server.close(), two.server.close()]);
+    }
+  });
+});
+
+describe('live pokes across instances (LISTEN/NOTIFY)', () => {
+  it('a client streaming events from one instance is poked by a push and a delete made through the other', async () => {
+    const connectionString = await cluster.createDatabase();
+    const a = await instance(connectionString);
+    const b = await instance(connectionString);
+    const controller = new AbortController();
+    try {
+      const response = await fetch(`${b.url}/v1/sessions/poked/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      const nextEvent = async (): Promise<{ type: string; epoch: number; cursor: string }> => {
+        for (;;) {
+          const end = buffer.indexOf('\n\n');
+          if (end >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data = block.split('\n').find((line) => line.startsWith('data:'));
+            if (data) return JSON.parse(data.slice(5)) as { type: string; epoch: number; cursor: string };
+            continue;
+          }
+          const { value, done } = await reader.read();
+          if (done) throw new Error('the stream ended');
+          buffer += value;
+        }
+      };
+      expect(await nextEvent()).toEqual({ type: 'poke', epoch: 0, cursor: '0.0' });
+      await post(a.url, 'poked', 'pa', [opsFor('pa').replace('p', 's', 'through a', 0)]);
+      expect(await nextEvent()).toEqual({ type: 'poke', epoch: 0, cursor: '0.1' });
+      const deleted = await fetch(`${a.url}/v1/sessions/poked`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+      expect(await deleted.json()).toEqual({ deleted: true, epoch: 1, cursor: '1.1' });
+      expect(await nextEvent()).toEqual({ type: 'poke', epoch: 1, cursor: '1.1' });
+      // Another user's 'poked' is another session (sessions are keyed by user): its stream starts empty.
+      const other = await fetch(`${b.url}/v1/sessions/poked/events`, { headers: { authorization: `Bearer ${signToken('mallory', SECRET)}` }, signal: controller.signal });
+      expect(other.status).toBe(200);
+    } finally {
+      controller.abort();
+      await a.server.close();
+      await b.server.close();
     }
   });
 });

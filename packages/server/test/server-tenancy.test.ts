@@ -154,7 +154,7 @@ describe.each(backends)('tenancy on %s', (_name, backend) => {
     expect(await db.version()).toBe('1');
 
     store = await db.open();
-    expect(await db.version()).toBe('2');
+    expect(await db.version()).toBe('3');
     const { server, url } = await serve(store);
     try {
       const after = await get<PullResponse>(url, alice, '/v1/sessions/default/pull?clientId=alice-laptop&limit=1000');

@@ -1,7 +1,8 @@
 import { useMemo, type ReactNode } from 'react';
 import type { StructuredPatch } from '../../core/types.js';
 import { cx } from '../class-names.js';
-import { diffRows, type DiffRowKind } from '../diff-rows.js';
+import { readableDiffRows, type DiffRow, type DiffRowKind } from '../diff-rows.js';
+import { VirtualList } from './virtual-list.js';
 
 export interface DiffViewProps {
   /** A jsdiff structured patch: a history entry's `patch`, or `sp.diff(...).patch`. */
@@ -18,10 +19,25 @@ const SIGNS: Readonly<Record<DiffRowKind, string>> = { hunk: '', context: ' ', a
  * written by a model or a person is never parsed as HTML.
  */
 export function DiffView({ patch, emptyText = 'No changes', className }: DiffViewProps): ReactNode {
-  const rows = useMemo(() => diffRows(patch), [patch]);
+  const rows = useMemo(() => readableDiffRows(patch), [patch]);
   if (rows.length === 0) return <div className={cx('sp-diff sp-diff--empty', className)}>{emptyText}</div>;
+  // A diff of thousands of lines (a 1 MB section's first version) renders only the rows in view.
+  if (rows.length > LARGE) {
+    return (
+      <VirtualList
+        className={cx('sp-diff sp-diff--virtual', className)}
+        count={rows.length}
+        rowHeight={ROW_HEIGHT}
+        maxHeight={480}
+        role="table"
+        innerRole="rowgroup"
+        label={`Diff, ${rows.length} lines`}
+        renderRow={(i) => <VirtualDiffRow key={i} row={rows[i]!} index={i} />}
+      />
+    );
+  }
   return (
-    <div className={cx('sp-diff', className)} role="figure" aria-label="Diff">
+    <div className={cx('sp-diff', className)} role="figure" aria-label="Diff" tabIndex={0}>
       <table className="sp-diff-table">
         <tbody>
           {rows.map((row, i) => (
@@ -48,6 +64,30 @@ export function DiffView({ patch, emptyText = 'No changes', className }: DiffVie
           ))}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+const LARGE = 400;
+const ROW_HEIGHT = 20;
+
+function VirtualDiffRow({ row, index }: { row: DiffRow; index: number }): ReactNode {
+  return (
+    <div className={`sp-diff-row sp-diff-row--${row.kind} sp-vrow`} role="row" aria-rowindex={index + 1}>
+      {row.kind === 'hunk' || row.kind === 'note' ? (
+        <span className="sp-diff-meta" role="cell">
+          {row.text}
+        </span>
+      ) : (
+        <>
+          <span className="sp-diff-num" role="cell">{row.oldLine ?? ''}</span>
+          <span className="sp-diff-num" role="cell">{row.newLine ?? ''}</span>
+          <span className="sp-diff-sign" role="cell" aria-hidden="true">
+            {SIGNS[row.kind]}
+          </span>
+          <span className="sp-diff-text" role="cell">{row.text}</span>
+        </>
+      )}
     </div>
   );
 }

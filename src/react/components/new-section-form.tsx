@@ -34,16 +34,29 @@ export function NewSectionForm({ pad, user = 'user', onCreated, onCancel }: NewS
   }
 
   return (
-    <form className="sp-form" onSubmit={(event) => void submit(event)}>
+    <form
+      className="sp-form"
+      onSubmit={(event) => void submit(event)}
+      onKeyDown={(event) => {
+        // The editor's keys: Ctrl/Cmd+Enter adds, Esc cancels.
+        if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+          event.preventDefault();
+          event.currentTarget.requestSubmit();
+        } else if (event.key === 'Escape' && onCancel) {
+          event.preventDefault();
+          onCancel();
+        }
+      }}
+    >
       {pad === undefined ? (
         <label className="sp-field">
           <span>Pad</span>
-          <input className="sp-input" value={padName} onChange={(e) => setPadName(e.target.value)} required placeholder="notes" />
+          <input className="sp-input" value={padName} onChange={(e) => setPadName(e.target.value)} required placeholder="notes" autoFocus />
         </label>
       ) : null}
       <label className="sp-field">
         <span>Section</span>
-        <input className="sp-input" value={section} onChange={(e) => setSection(e.target.value)} required placeholder="ideas" />
+        <input className="sp-input" value={section} onChange={(e) => setSection(e.target.value)} required placeholder="ideas" autoFocus={pad !== undefined} />
       </label>
       <label className="sp-field">
         <span>Text</span>

@@ -8,11 +8,14 @@ export interface PadListProps {
   readonly selected?: string;
   readonly onSelect: (pad: string) => void;
   readonly className?: string;
+  /** Pads not to list. */
+  readonly filter?: (pad: string) => boolean;
 }
 
 /** The pads as a navigation list, each with its number of sections. */
-export function PadList({ selected, onSelect, className }: PadListProps): ReactNode {
-  const pads = usePads();
+export function PadList({ selected, onSelect, className, filter }: PadListProps): ReactNode {
+  const all = usePads();
+  const pads = filter ? all.filter(filter) : all;
   return (
     <nav className={cx('sp-pads', className)} aria-label="Pads">
       <ul className="sp-pads-list">

@@ -185,9 +185,9 @@ interface StateFile {
   nextSeq: number;
   prunedSeq: number;
   /**
-   * Bumped by each deletion of the session's data; payload blobs are named with the epoch of the state they were
-   * written on, so that after a deletion every older one can go, also those of attempts that never committed.
-   * Absent in states written before epochs: 0.
+   * Bumped by each deletion of the session's data (so that clients learn of the reset: SESSION_RESET); payload blobs
+   * are named with the epoch of the state they were written on, so that after a deletion every older one can go,
+   * also those of attempts that never committed. Absent in states written before epochs: 0.
    */
   epoch?: number;
   createdAt: number;
@@ -347,7 +347,7 @@ class BlobTx implements StoreTx, OptimisticTx {
     // compare-and-swap at commit, which fails if anyone else wrote the state blob since this read.
     if (lock && this.mode === 'write' && !this.release) this.release = await this.ctx.locks.acquire(sessionId);
     const file = await this.file(sessionId);
-    return file && { sessionId, userId: file.userId, nextSeq: file.nextSeq, prunedSeq: file.prunedSeq };
+    return file && { sessionId, userId: file.userId, nextSeq: file.nextSeq, prunedSeq: file.prunedSeq, epoch: file.epoch ?? 0 };
   }
 
   async insertSession(row: SessionRow, now: number): Promise<void> {

@@ -416,7 +416,7 @@ class CosmosTx implements StoreTx, OptimisticTx {
     // batch that commits, which replaces this document with If-Match on the ETag read here.
     if (lock && this.mode === 'write' && !this.release) this.release = await this.ctx.locks.acquire(sessionId);
     const doc = (await this.state(sessionId)).doc;
-    return doc && { sessionId, userId: doc.userId, nextSeq: doc.nextSeq, prunedSeq: doc.prunedSeq };
+    return doc && { sessionId, userId: doc.userId, nextSeq: doc.nextSeq, prunedSeq: doc.prunedSeq, epoch: doc.epoch };
   }
 
   async insertSession(row: SessionRow, now: number): Promise<void> {

@@ -44,6 +44,9 @@ Limits and retention:
   --max-body <bytes>       request body limit (default: 6 × section limit + 1 MiB)
   --max-ops <n>            ops per push (default 500)
   --max-section <bytes>    section size limit (default 1048576)
+  --quota-session <chars>  history and anchors one session may hold (default 268435456); over it ops are rejected QUOTA_EXCEEDED
+  --quota-user <chars>     the same over all sessions of one user (default 1073741824; SQLite and PostgreSQL)
+  --max-page <chars>       characters of one pull or snapshot page (default 4194304)
   --retention <duration>   drop history received longer ago than this, e.g. 30d, 12h (default: keep all)
   --rate-limit <n>         requests per second per user (token bucket); over it: 429 with Retry-After
                            (default: no limit)
@@ -81,6 +84,9 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       'max-body': { type: 'string' },
       'max-ops': { type: 'string' },
       'max-section': { type: 'string' },
+      'quota-session': { type: 'string' },
+      'quota-user': { type: 'string' },
+      'max-page': { type: 'string' },
       retention: { type: 'string' },
       'rate-limit': { type: 'string' },
       'rate-burst': { type: 'string' },
@@ -112,6 +118,9 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     ...(values['max-body'] ? { maxBodyBytes: integer(values['max-body'], '--max-body') } : {}),
     ...(values['max-ops'] ? { maxOpsPerPush: integer(values['max-ops'], '--max-ops') } : {}),
     ...(values['max-section'] ? { maxSectionBytes: integer(values['max-section'], '--max-section') } : {}),
+    ...(values['quota-session'] ? { maxSessionBytes: integer(values['quota-session'], '--quota-session') } : {}),
+    ...(values['quota-user'] ? { maxUserBytes: integer(values['quota-user'], '--quota-user') } : {}),
+    ...(values['max-page'] ? { maxPageBytes: integer(values['max-page'], '--max-page') } : {}),
   };
   const port = integer(values.port ?? env.PORT ?? '8787', '--port');
   const host = values.host ?? '127.0.0.1';

@@ -13,7 +13,7 @@ export interface SessionPokes {
   close(): void;
 }
 
-type Feed = { subscribe(listener: (change: { sessionId: string }) => void): () => void };
+type Feed = { subscribe(listener: (change: { sessionId: string; userId?: string }) => void): () => void };
 
 export function sessionPokes(store: ServerStore): SessionPokes {
   // By session id, then user: sessions are keyed by user and id, so alice's "default" is not bob's.
@@ -33,12 +33,12 @@ export function sessionPokes(store: ServerStore): SessionPokes {
     };
   };
 
-  // A store that reports committed changes itself (a `changes` feed; on PostgreSQL it would carry every instance's
-  // commits) is followed as it is. Otherwise this instance's own commits are seen by wrapping the store: changes
+  // A store that reports committed changes itself (a `changes` feed, which says whose session; on PostgreSQL it carries
+  // every instance's commits, through LISTEN/NOTIFY) is followed as it is. Otherwise this instance's own commits are seen by wrapping the store: changes
   // made through other instances then arrive with the MCP sessions' periodic pull.
   const feed = (store as { changes?: Partial<Feed> }).changes;
   if (feed !== undefined && typeof feed.subscribe === 'function') {
-    const stop = (feed as Feed).subscribe((change) => emit(change.sessionId));
+    const stop = (feed as Feed).subscribe((change) => emit(change.sessionId, change.userId));
     return { store, subscribe, close: stop };
   }
 

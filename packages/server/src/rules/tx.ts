@@ -6,8 +6,15 @@ export interface SessionRow {
   readonly userId: string;
   /** The seq the next history entry gets. */
   readonly nextSeq: number;
-  /** Highest seq that retention has dropped: a pull from an older cursor would miss entries. */
+  /** Highest seq that retention has dropped. */
   readonly prunedSeq: number;
+  /**
+   * Bumped by each `deleteSessionData`: cursors and ops of an older epoch are answered SESSION_RESET, so that every
+   * client learns of a delete, caught up or not. Stores written before epochs existed answer 0.
+   */
+  readonly epoch?: number;
+  /** Characters of history (packed entries) and anchors the session holds, for the quota. Stores that do not count: 0. */
+  readonly bytes?: number;
 }
 
 export interface ClientRow {
@@ -84,7 +91,8 @@ export interface StoreTx {
   /** With `lock`, the row is locked until the transaction ends: every writer of a session takes this lock first. */
   session(sessionId: string, lock: boolean): Promise<SessionRow | undefined>;
   insertSession(row: SessionRow, now: number): Promise<void>;
-  updateSession(sessionId: string, nextSeq: number, prunedSeq: number): Promise<void>;
+  /** `bytes`, when given, is the session's new byte count (stores that do not count may ignore it). */
+  updateSession(sessionId: string, nextSeq: number, prunedSeq: number, bytes?: number): Promise<void>;
   client(clientId: string): Promise<ClientRow | undefined>;
   /**
    * Inserts the client or updates its last mutation id. False when the id is bound to another user or session (a
@@ -108,18 +116,37 @@ export interface StoreTx {
   /** Entries of one section with versions in [from, to], ascending. */
   entries(sessionId: string, pad: string, section: string, from: number, to: number): Promise<HistoryEntry[]>;
 
-  /** Up to `limit` entries with seq > `after`, ascending by seq. */
-  entriesAfter(sessionId: string, after: number, limit: number): Promise<SeqEntry[]>;
+  /**
+   * Up to `limit` entries with seq > `after`, ascending by seq. With `maxBytes`, a store that can should stop before
+   * the entry whose packed patch would take the total past it (the first entry always comes), so that a page of large
+   * entries is never read whole into memory; the rules cut the page again either way.
+   */
+  entriesAfter(sessionId: string, after: number, limit: number, maxBytes?: number): Promise<SeqEntry[]>;
+  /** Whether the entry of this version is still there (optional; otherwise `entries` answers it). */
+  hasEntry?(sessionId: string, pad: string, section: string, version: number): Promise<boolean>;
+  /**
+   * Up to `limit` section keys after `after` in (pad, section) order, for paged snapshots, which then read the rows
+   * one at a time (optional: without it a snapshot reads every row and pages in memory).
+   */
+  sectionKeysAfter?(sessionId: string, after: SectionKey | undefined, limit: number): Promise<SectionKey[]>;
+  /** The byte count of all of this user's sessions, for the per-user quota (optional: no per-user quota without it). */
+  userBytes?(userId: string): Promise<number>;
   /** The lowest mutation id of this client among entries with seq > `after`. */
   minMutationAfter(sessionId: string, clientId: string, after: number): Promise<number | undefined>;
 
-  /** Deletes the session's sections, history and anchors (not the session row, not its clients). */
+  /**
+   * Deletes the session's sections, history and anchors (not the session row, not its clients), bumps its epoch and
+   * sets its byte count to 0.
+   */
   deleteSessionData(sessionId: string): Promise<void>;
 
   sessionsWithHistoryBefore(cutoff: number): Promise<string[]>;
   prunable(sessionId: string, cutoff: number): Promise<PrunableSection[]>;
-  /** Deletes entries and anchors below `version`; returns how many entries went and the highest seq among them. */
-  dropHistory(sessionId: string, pad: string, section: string, version: number): Promise<{ dropped: number; maxSeq: number }>;
+  /**
+   * Deletes entries and anchors below `version`; returns how many entries went, the highest seq among them, and (stores
+   * that count) the characters they held.
+   */
+  dropHistory(sessionId: string, pad: string, section: string, version: number): Promise<{ dropped: number; maxSeq: number; bytes?: number }>;
 }
 
 /** Runs `body` in one transaction: committed when it resolves, rolled back when it throws. */

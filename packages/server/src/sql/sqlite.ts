@@ -1,6 +1,7 @@
 import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import { resolveServerLimits } from '../limits.js';
 import type { ServerLimits, ServerStore } from '../types.js';
 import { createSqlStore } from '../rules/apply.js';
@@ -9,6 +10,8 @@ import {
   entryFromRow,
   migrationStatements,
   schemaStatements,
+  upgradeStatements,
+  lastWithin,
   sectionFromRow,
   sectionParams, entryParams, snapshotParams,
   snapshotFromRow,
@@ -43,7 +46,12 @@ export function sqliteStore(options: SqliteStoreOptions): ServerStore {
   const limits = resolveServerLimits(options.limits);
   const db = new Database(options.path);
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  // 'full' is kept off the event loop: SQLite commits with NORMAL (no fsync inside COMMIT, which would block every
+  // request for the length of the fsync), then the WAL file is fdatasync'ed on libuv's thread pool before the
+  // transaction's caller hears of it. Commits that land while one fsync runs share the next one (group commit).
+  // An in-memory database has nothing to sync.
+  const offLoopSync = options.synchronous !== 'normal' && options.path !== ':memory:' && options.path !== '';
+  db.pragma(`synchronous = NORMAL`);
   // Another process on the same file (a backup, a second server by mistake) waits instead of failing at once.
   db.pragma('busy_timeout = 5000');
   migrate(db);
@@ -54,20 +62,21 @@ export function sqliteStore(options: SqliteStoreOptions): ServerStore {
   const folder = memory ? undefined : dirname(resolve(options.path));
   const minFreeBytes = options.minFreeBytes ?? 8 * 1024 * 1024;
   const tx = sqliteTx(s);
+  const wal = offLoopSync ? walSyncer(`${db.name}-wal`) : undefined;
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
 
   const run: TransactionRunner = async (mode, body) => {
     if (closed) throw new Error('The SQLite store is closed.');
     const release = await acquire();
+    let result: Awaited<ReturnType<typeof body>>;
     try {
       if (closed) throw new Error('The SQLite store is closed.');
       // IMMEDIATE takes the write lock at once, so a transaction never fails half-way on a lock upgrade.
       db.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN');
       try {
-        const result = await body(tx);
+        result = await body(tx);
         db.exec('COMMIT');
-        return result;
       } catch (error) {
         if (db.inTransaction) db.exec('ROLLBACK');
         throw error;
@@ -75,6 +84,10 @@ export function sqliteStore(options: SqliteStoreOptions): ServerStore {
     } finally {
       release();
     }
+    // Durable before acknowledged; the next transaction already runs meanwhile. A read waits too when a write it may
+    // have seen is not yet on disk, so that nothing is shown that a power loss could take back.
+    if (wal && (mode === 'write' || wal.pending())) await wal.sync();
+    return result;
   };
 
   // The connection is shared, and a transaction's body awaits between statements: transactions must not interleave.
@@ -104,6 +117,7 @@ export function sqliteStore(options: SqliteStoreOptions): ServerStore {
       const release = await acquire();
       closed = true;
       try {
+        await wal?.close();
         db.close();
       } finally {
         release();
@@ -112,9 +126,54 @@ export function sqliteStore(options: SqliteStoreOptions): ServerStore {
   });
 }
 
+/**
+ * fdatasync of the WAL file on libuv's thread pool, coalesced: a caller waits for a sync that started after its
+ * commit, and every commit made while a sync runs is covered by the one after it.
+ */
+function walSyncer(path: string): { sync(): Promise<void>; pending(): boolean; close(): Promise<void> } {
+  let fd: number | undefined;
+  let running: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  let dirty = false;
+  const once = () =>
+    new Promise<void>((resolve, reject) => {
+      dirty = false;
+      // The WAL file exists once the first write committed; it stays (same inode) until the database is closed.
+      fd ??= openSync(path, 'r+');
+      fdatasync(fd, (error) => (error ? reject(error) : resolve()));
+    });
+  const sync = (): Promise<void> => {
+    dirty = true;
+    if (!running) {
+      running = once().finally(() => (running = undefined));
+      return running;
+    }
+    // A sync is under way but may have started before this commit: wait for the one after it.
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = undefined;
+        return sync();
+      });
+    return next;
+  };
+  return {
+    sync,
+    pending: () => dirty || running !== undefined,
+    async close() {
+      await running?.catch(() => undefined);
+      await next?.catch(() => undefined);
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
 function migrate(db: Database.Database): void {
   db.transaction(() => {
     for (const statement of schemaStatements('sqlite')) db.exec(statement);
+    const columns = (table: string) => new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+    for (const statement of upgradeStatements('sqlite', columns('sp_sessions'), columns('sp_history'))) db.exec(statement);
     const row = db.prepare(`SELECT value FROM sp_meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
     if (!row) db.prepare(`INSERT INTO sp_meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
     else if (Number(row.value) > SCHEMA_VERSION) {
@@ -128,9 +187,17 @@ function migrate(db: Database.Database): void {
 
 function prepareStatements(db: Database.Database) {
   return {
-    session: db.prepare(`SELECT session_id, user_id, next_seq, pruned_seq FROM sp_sessions WHERE session_id = ?`),
+    session: db.prepare(`SELECT session_id, user_id, next_seq, pruned_seq, epoch, bytes FROM sp_sessions WHERE session_id = ?`),
     insertSession: db.prepare(`INSERT INTO sp_sessions (session_id, user_id, next_seq, pruned_seq, created_at) VALUES (?, ?, ?, ?, ?)`),
-    updateSession: db.prepare(`UPDATE sp_sessions SET next_seq = ?, pruned_seq = ? WHERE session_id = ?`),
+    updateSession: db.prepare(`UPDATE sp_sessions SET next_seq = ?, pruned_seq = ?, bytes = COALESCE(?, bytes) WHERE session_id = ?`),
+    resetSession: db.prepare(`UPDATE sp_sessions SET epoch = epoch + 1, bytes = 0 WHERE session_id = ?`),
+    userBytes: db.prepare(`SELECT COALESCE(SUM(bytes), 0) AS n FROM sp_sessions WHERE user_id = ?`),
+    entrySizes: db.prepare(`SELECT seq, chars AS n FROM sp_history WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
+    entriesBetween: db.prepare(`SELECT seq, pad, section, patch FROM sp_history WHERE session_id = ? AND seq > ? AND seq <= ? ORDER BY seq`),
+    hasEntry: db.prepare(`SELECT 1 AS x FROM sp_history WHERE session_id = ? AND pad = ? AND section = ? AND version = ?`),
+    sectionKeysAfter: db.prepare(
+      `SELECT pad, section FROM sp_sections WHERE session_id = ? AND (pad > ? OR (pad = ? AND section > ?)) ORDER BY pad, section LIMIT ?`,
+    ),
     client: db.prepare(`SELECT client_id, user_id, session_id, last_mutation_id FROM sp_clients WHERE client_id = ?`),
     putClient: db.prepare(
       `INSERT INTO sp_clients (client_id, user_id, session_id, last_mutation_id, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -147,8 +214,8 @@ function prepareStatements(db: Database.Database) {
          anchor_version = excluded.anchor_version, chain_bytes = excluded.chain_bytes, open_prefix = excluded.open_prefix`,
     ),
     insertEntry: db.prepare(
-      `INSERT INTO sp_history (session_id, seq, pad, section, version, op, agent, timestamp, received_at, conflict, client_id, mutation_id, patch)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sp_history (session_id, seq, pad, section, version, op, agent, timestamp, received_at, conflict, client_id, mutation_id, patch, chars)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     putSnapshot: db.prepare(
       `INSERT INTO sp_snapshots (session_id, pad, section, version, content, prefix_length) VALUES (?, ?, ?, ?, ?, ?)
@@ -171,7 +238,7 @@ function prepareStatements(db: Database.Database) {
     prunable: db.prepare(
       `SELECT pad, section, MIN(version) AS first_version, MAX(version) AS last_old FROM sp_history WHERE session_id = ? AND received_at < ? GROUP BY pad, section`,
     ),
-    droppable: db.prepare(`SELECT COUNT(*) AS n, MAX(seq) AS max_seq FROM sp_history WHERE session_id = ? AND pad = ? AND section = ? AND version < ?`),
+    droppable: db.prepare(`SELECT COUNT(*) AS n, MAX(seq) AS max_seq, COALESCE(SUM(chars), 0) AS chars FROM sp_history WHERE session_id = ? AND pad = ? AND section = ? AND version < ?`),
     dropEntries: db.prepare(`DELETE FROM sp_history WHERE session_id = ? AND pad = ? AND section = ? AND version < ?`),
     dropSnapshots: db.prepare(`DELETE FROM sp_snapshots WHERE session_id = ? AND pad = ? AND section = ? AND version < ?`),
   };
@@ -184,6 +251,8 @@ interface SessionDbRow {
   user_id: string;
   next_seq: number;
   pruned_seq: number;
+  epoch: number;
+  bytes: number;
 }
 
 interface ClientDbRow {
@@ -198,13 +267,23 @@ function sqliteTx(s: Statements): StoreTx {
     async session(sessionId): Promise<SessionRow | undefined> {
       // The lock is the write transaction itself: BEGIN IMMEDIATE already excludes every other writer.
       const row = s.session.get(sessionId) as SessionDbRow | undefined;
-      return row && { sessionId: row.session_id, userId: row.user_id, nextSeq: row.next_seq, prunedSeq: row.pruned_seq };
+      return row && { sessionId: row.session_id, userId: row.user_id, nextSeq: row.next_seq, prunedSeq: row.pruned_seq, epoch: row.epoch, bytes: row.bytes };
+    },
+    async userBytes(userId) {
+      return (s.userBytes.get(userId) as { n: number }).n;
+    },
+    async hasEntry(sessionId, pad, section, version) {
+      return s.hasEntry.get(sessionId, pad, section, version) !== undefined;
+    },
+    async sectionKeysAfter(sessionId, after, limit) {
+      const pad = after?.pad ?? '';
+      return s.sectionKeysAfter.all(sessionId, pad, pad, after?.section ?? '', limit) as { pad: string; section: string }[];
     },
     async insertSession(row, now) {
       s.insertSession.run(row.sessionId, row.userId, row.nextSeq, row.prunedSeq, now);
     },
-    async updateSession(sessionId, nextSeq, prunedSeq) {
-      s.updateSession.run(nextSeq, prunedSeq, sessionId);
+    async updateSession(sessionId, nextSeq, prunedSeq, bytes) {
+      s.updateSession.run(nextSeq, prunedSeq, bytes ?? null, sessionId);
     },
     async client(clientId): Promise<ClientRow | undefined> {
       const row = s.client.get(clientId) as ClientDbRow | undefined;
@@ -248,8 +327,15 @@ function sqliteTx(s: Statements): StoreTx {
       if (to < from) return [];
       return (s.entries.all(sessionId, pad, section, from, to) as EntryRow[]).map((row) => entryFromRow(sessionId, row));
     },
-    async entriesAfter(sessionId, after, limit) {
-      return (s.entriesAfter.all(sessionId, after, limit) as (EntryRow & { seq: number })[]).map((row) => ({ seq: row.seq, entry: entryFromRow(sessionId, row) }));
+    async entriesAfter(sessionId, after, limit, maxBytes) {
+      let found: (EntryRow & { seq: number })[];
+      if (maxBytes === undefined) found = s.entriesAfter.all(sessionId, after, limit) as (EntryRow & { seq: number })[];
+      else {
+        // Sizes first, then only the patches that fit: a page of large patches is never read whole.
+        const upTo = lastWithin(s.entrySizes.all(sessionId, after, limit) as { seq: number; n: number }[], maxBytes);
+        found = upTo === undefined ? [] : (s.entriesBetween.all(sessionId, after, upTo) as (EntryRow & { seq: number })[]);
+      }
+      return found.map((row) => ({ seq: row.seq, entry: entryFromRow(sessionId, row) }));
     },
     async minMutationAfter(sessionId, clientId, after) {
       const row = s.minMutationAfter.get(sessionId, clientId, after) as { m: number | null };
@@ -259,6 +345,7 @@ function sqliteTx(s: Statements): StoreTx {
       s.deleteSections.run(sessionId);
       s.deleteHistory.run(sessionId);
       s.deleteSnapshots.run(sessionId);
+      s.resetSession.run(sessionId);
     },
     async sessionsWithHistoryBefore(cutoff) {
       return (s.sessionsWithHistoryBefore.all(cutoff) as { session_id: string }[]).map((r) => r.session_id);
@@ -268,10 +355,10 @@ function sqliteTx(s: Statements): StoreTx {
       return rows.map((r) => ({ pad: r.pad, section: r.section, firstVersion: r.first_version, lastOldVersion: r.last_old }));
     },
     async dropHistory(sessionId, pad, section, version) {
-      const row = s.droppable.get(sessionId, pad, section, version) as { n: number; max_seq: number | null };
+      const row = s.droppable.get(sessionId, pad, section, version) as { n: number; max_seq: number | null; chars: number };
       s.dropEntries.run(sessionId, pad, section, version);
       s.dropSnapshots.run(sessionId, pad, section, version);
-      return { dropped: row.n, maxSeq: row.max_seq ?? 0 };
+      return { dropped: row.n, maxSeq: row.max_seq ?? 0, bytes: row.chars };
     },
   };
 }

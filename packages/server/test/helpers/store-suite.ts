@@ -162,7 +162,7 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
         ['p', 's', 2, 'write_append'],
         ['q', 'r', 1, 'write_replace'],
       ]);
-      expect(pulled.cursor).toBe('3');
+      expect(pulled.cursor).toBe('0.3');
       expect(pulled.lastMutationId).toBe(3);
       expect(pulled.sections.find((s) => s.pad === 'p')).toMatchObject({ content: 'one\ntwo', version: 2, deleted: false, updatedBy: 'agent' });
       await checkHistory(store, 'alice', 's');
@@ -205,7 +205,7 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       await expectHttpError(store.push({ userId: 'u', sessionId: 's', clientId: 'c2', ops: [b.append('p', 's', 'x')] }), 409, 'MUTATION_GAP');
 
       const snapshot = await store.snapshot({ userId: 'u', sessionId: 's', clientId: 'c1' });
-      expect(snapshot).toMatchObject({ cursor: '1', lastMutationId: 1 });
+      expect(snapshot).toMatchObject({ cursor: '0.1', lastMutationId: 1 });
       expect(snapshot.sections[0]).toMatchObject({ content: 'one', version: 1 });
       expect((await store.snapshot({ userId: 'u', sessionId: 's', clientId: 'c2' })).lastMutationId).toBe(0);
       await store.close();
@@ -362,7 +362,7 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       const malloryPull = await store.pull({ userId: 'mallory', sessionId: 'default', since: undefined, clientId: 'mallory-client', limit: 10 });
       expect(malloryPull.entries.map((e) => [e.sessionId, e.pad, e.section, e.version])).toEqual([['default', 'p', 's', 1]]);
       expect(JSON.stringify(malloryPull)).not.toMatch(/alice/);
-      expect(await store.deleteSession({ userId: 'mallory', sessionId: 'default' })).toBe(true);
+      expect(await store.deleteSession({ userId: 'mallory', sessionId: 'default' })).toMatchObject({ deleted: true });
       const alicePull = await store.pull({ userId: 'alice', sessionId: 'default', since: undefined, clientId: 'alice-client', limit: 10 });
       expect(alicePull.entries.map((e) => [e.sessionId, e.version])).toEqual([['default', 1]]);
       expect(alicePull.sections[0]).toMatchObject({ content: 'alice private text', version: 1 });
@@ -419,19 +419,20 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       const a = opsFor('c1');
       await store.push({ userId: 'u', sessionId: 's', clientId: 'c1', ops: Array.from({ length: 7 }, (_, i) => a.append('p', 's', `l${i}`)) });
       const first = await store.pull({ userId: 'u', sessionId: 's', since: undefined, clientId: 'c1', limit: 3 });
-      expect(first).toMatchObject({ cursor: '3', more: true, lastMutationId: 3 });
+      expect(first).toMatchObject({ cursor: '0.3', more: true, lastMutationId: 3 });
       expect(first.entries.map((e) => e.version)).toEqual([1, 2, 3]);
       const second = await store.pull({ userId: 'u', sessionId: 's', since: first.cursor, clientId: 'c1', limit: 3 });
-      expect(second).toMatchObject({ cursor: '6', more: true, lastMutationId: 6 });
+      expect(second).toMatchObject({ cursor: '0.6', more: true, lastMutationId: 6 });
       const third = await store.pull({ userId: 'u', sessionId: 's', since: second.cursor, clientId: 'c1', limit: 3 });
-      expect(third).toMatchObject({ cursor: '7', more: false, lastMutationId: 7 });
+      expect(third).toMatchObject({ cursor: '0.7', more: false, lastMutationId: 7 });
       const empty = await store.pull({ userId: 'u', sessionId: 's', since: third.cursor, clientId: 'c1', limit: 3 });
-      expect(empty).toMatchObject({ cursor: '7', more: false, entries: [], sections: [] });
+      expect(empty).toMatchObject({ cursor: '0.7', more: false, entries: [], sections: [] });
       await expectHttpError(store.pull({ userId: 'u', sessionId: 's', since: '99', clientId: undefined, limit: 3 }), 410, 'CURSOR_EXPIRED');
       await expectHttpError(store.pull({ userId: 'u', sessionId: 's', since: 'abc', clientId: undefined, limit: 3 }), 400);
       // A session nobody wrote yet: empty, not an error.
       expect(await store.pull({ userId: 'u', sessionId: 'new', since: undefined, clientId: undefined, limit: 3 })).toEqual({
-        cursor: '0',
+        cursor: '0.0',
+        epoch: 0,
         entries: [],
         sections: [],
         lastMutationId: 0,
@@ -441,20 +442,20 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
     });
 
     it('cuts a pull page short when the sections it carries get large', async () => {
-      const { store } = await open({ maxSectionBytes: 4 * 1024 * 1024 });
+      const { store } = await open({ maxSectionBytes: 4 * 1024 * 1024, maxPageBytes: 16 * 1024 * 1024 });
       const a = opsFor('c1');
       const big = (c: string) => `${c.repeat(3_500_000)}\n`;
       await store.push({ userId: 'u', sessionId: 's', clientId: 'c1', ops: [a.replace('p', 'a', big('a'), 0), a.replace('p', 'b', big('b'), 0), a.replace('p', 'c', big('c'), 0), a.append('p', 'a', 'tail')] });
       const first = await store.pull({ userId: 'u', sessionId: 's', since: undefined, clientId: 'c1', limit: 100 });
       expect(first.entries.map((e) => e.section)).toEqual(['a', 'b']);
       expect(first.sections.map((s) => s.section)).toEqual(['a', 'b']);
-      expect(first).toMatchObject({ more: true, cursor: '2', lastMutationId: 2 });
+      expect(first).toMatchObject({ more: true, cursor: '0.2', lastMutationId: 2 });
       const second = await store.pull({ userId: 'u', sessionId: 's', since: first.cursor, clientId: 'c1', limit: 100 });
       expect(second.entries.map((e) => [e.section, e.version])).toEqual([
         ['c', 1],
         ['a', 2],
       ]);
-      expect(second).toMatchObject({ more: false, cursor: '4', lastMutationId: 4 });
+      expect(second).toMatchObject({ more: false, cursor: '0.4', lastMutationId: 4 });
       await store.close();
     });
 
@@ -501,7 +502,7 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       await store.close();
     });
 
-    it('drops history older than the retention age, keeps later versions rebuildable, and expires old cursors', async () => {
+    it('drops history older than the retention age, keeps later versions rebuildable, and gives late pulls a base', async () => {
       const { store } = await open({ checkpointEvery: 3 });
       const a = opsFor('a');
       const b = opsFor('b');
@@ -518,8 +519,24 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       expect(report).toEqual({ sessions: 1, sections: 1, entriesDropped: 10 });
       expect(await store.prune({ maxAgeMs: 5 * day, now: t0 + 10 * day })).toEqual({ sessions: 0, sections: 0, entriesDropped: 0 });
 
-      await expectHttpError(store.pull({ userId: 'u', sessionId: 's', since: undefined, clientId: undefined, limit: 100 }), 410, 'CURSOR_EXPIRED');
-      await expectHttpError(store.pull({ userId: 'u', sessionId: 's', since: cursorBefore, clientId: undefined, limit: 100 }), 410, 'CURSOR_EXPIRED');
+      // A device joining now gets every kept entry, and the content of the first kept version of 'p/s' to start from.
+      const late = await store.pull({ userId: 'u', sessionId: 's', since: undefined, clientId: undefined, limit: 100 });
+      expect(late.entries.map((e) => [e.section, e.version])).toEqual([
+        ['old', 1],
+        ['s', 11],
+        ['s', 12],
+        ['s', 13],
+      ]);
+      expect(late.bases).toEqual([{ pad: 'p', section: 's', version: 11, content: lines(11) }]);
+      // So does a device whose cursor is older than what retention dropped: no 410, a base instead.
+      const behind = await store.pull({ userId: 'u', sessionId: 's', since: cursorBefore, clientId: undefined, limit: 100 });
+      expect(behind.entries.map((e) => [e.section, e.version])).toEqual([
+        ['old', 1],
+        ['s', 11],
+        ['s', 12],
+        ['s', 13],
+      ]);
+      expect(behind.bases).toEqual([{ pad: 'p', section: 's', version: 11, content: lines(11) }]);
       const snapshot = await store.snapshot({ userId: 'u', sessionId: 's', clientId: undefined });
       expect(snapshot.sections.map((s) => [s.section, s.version])).toEqual([
         ['old', 1],
@@ -528,7 +545,7 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       const fromSnapshot = await store.pull({ userId: 'u', sessionId: 's', since: snapshot.cursor, clientId: undefined, limit: 100 });
       expect(fromSnapshot.entries).toEqual([]);
       // Pulling from a cursor after the dropped entries (seq 1-10) still works: 'p/old' was seq 11.
-      const kept = await store.pull({ userId: 'u', sessionId: 's', since: '10', clientId: undefined, limit: 100 });
+      const kept = await store.pull({ userId: 'u', sessionId: 's', since: '0.10', clientId: undefined, limit: 100 });
       expect(kept.entries.map((e) => [e.section, e.version])).toEqual([
         ['old', 1],
         ['s', 11],
@@ -571,17 +588,28 @@ export function runStoreSuite(factories: readonly StoreFactory[]): void {
       await store.close();
     });
 
-    it('deletes a session for its owner; its clients go on without a gap; old cursors expire', async () => {
+    it('deletes a session for its owner; its clients go on without a gap; every old cursor and op learns of the reset', async () => {
       const { store } = await open();
       const a = opsFor('a');
       await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', 'one', 0), a.append('p', 's', 'two')] });
-      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toBe(true);
-      expect(await store.deleteSession({ userId: 'u', sessionId: 'never-written' })).toBe(false);
+      const caughtUp = (await store.pull({ userId: 'u', sessionId: 's', since: undefined, clientId: undefined, limit: 10 })).cursor;
+      expect(caughtUp).toBe('0.2');
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's' })).toEqual({ deleted: true, epoch: 1, cursor: '1.2' });
+      expect(await store.deleteSession({ userId: 'u', sessionId: 'never-written' })).toMatchObject({ deleted: false });
       const snapshot = await store.snapshot({ userId: 'u', sessionId: 's', clientId: 'a' });
-      expect(snapshot).toEqual({ cursor: '2', sections: [], lastMutationId: 2 });
-      await expectHttpError(store.pull({ userId: 'u', sessionId: 's', since: '0', clientId: undefined, limit: 10 }), 410, 'CURSOR_EXPIRED');
-      const next = await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', 'fresh', 0)] });
-      expect(next.results[0]).toEqual({ mutationId: 3, status: 'applied', version: 1 });
+      expect(snapshot).toEqual({ cursor: '1.2', epoch: 1, sections: [], lastMutationId: 2 });
+      // Caught up or not, a cursor from before the delete is told: 410 SESSION_RESET.
+      await expectHttpError(store.pull({ userId: 'u', sessionId: 's', since: caughtUp, clientId: undefined, limit: 10 }), 410, 'SESSION_RESET');
+      await expectHttpError(store.pull({ userId: 'u', sessionId: 's', since: '0', clientId: undefined, limit: 10 }), 410, 'SESSION_RESET');
+      // An edit made on the deleted state never brings it back: rejected SESSION_RESET, and processed.
+      const stale = await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', 'one\ntwo\nthree', 2, { epoch: 0 })] });
+      expect(stale).toMatchObject({ lastMutationId: 3, results: [{ mutationId: 3, status: 'rejected', error: { code: 'SESSION_RESET' } }] });
+      expect((await store.snapshot({ userId: 'u', sessionId: 's', clientId: undefined })).sections).toEqual([]);
+      const next = await store.push({ userId: 'u', sessionId: 's', clientId: 'a', ops: [a.replace('p', 's', 'fresh', 0, { epoch: 1 })] });
+      expect(next.results[0]).toEqual({ mutationId: 4, status: 'applied', version: 1 });
+      const fresh = await store.pull({ userId: 'u', sessionId: 's', since: undefined, clientId: undefined, limit: 10 });
+      expect(fresh).toMatchObject({ epoch: 1, cursor: '1.3', more: false });
+      expect(fresh.entries.map((e) => [e.section, e.version])).toEqual([['s', 1]]);
       // Another user's session 's' is another session: this one is untouched by it.
       const other = await store.push({ userId: 'other', sessionId: 's', clientId: 'o', ops: [opsFor('o').replace('p', 's', 'x', 0)] });
       expect(other.results[0]).toMatchObject({ status: 'applied', version: 1 });
@@ -652,7 +680,7 @@ export async function writeEveryKind(store: ServerStore, retry: Retrying): Promi
   await retry(() => store.prune({ maxAgeMs: 5 * day, now: t0 + 10 * day }));
   seen.push(await readableState(store, u, s, 'a'));
   await push('b', [b.replace('p', 'big', big('w'), 4), b.append('p', 'other', 'more')], t0 + 10 * day);
-  expect(await retry(() => store.deleteSession({ userId: u, sessionId: s }))).toBe(true);
+  expect(await retry(() => store.deleteSession({ userId: u, sessionId: s }))).toMatchObject({ deleted: true });
   seen.push(await readableState(store, u, s, 'b'));
   await push('b', [b.replace('p', 'big', big('v'), 0), b.append('p', 'big', 'after')], t0 + 11 * day);
   seen.push(await readableState(store, u, s, 'b'));
