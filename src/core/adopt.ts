@@ -1,5 +1,5 @@
 import { planCheckpoint } from './history.js';
-import { applyPatch, patchSize } from './patch.js';
+import { applyPatch, patchSize } from './patch-read.js';
 import type { ChainState, HistoryEntry, SectionRecord, SectionRow, SnapshotRecord } from './types.js';
 
 /** A section as a sync server reports it. */

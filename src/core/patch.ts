@@ -333,4 +333,3 @@ export function formatHunks(patch: StructuredPatch): string {
 
 // Applying, measuring and formatting whole patches live in patch-read.ts: only reads of history need them, and they stay
 // out of the up-front bundle. Re-exported for the modules that import them from here.
-export { applyPatch, patchSize } from './patch-read.js';
