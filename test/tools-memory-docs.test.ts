@@ -3,12 +3,13 @@
  * (no network), and the sync example talks to the real reference server on loopback.
  */
 import 'fake-indexeddb/auto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createServer, hmacAuth, signToken } from '@scratchpad-store/server';
 import { sqliteStore } from '@scratchpad-store/server/sqlite';
+import { runModule } from './helpers/run-module.js';
 
 const root = resolve(import.meta.dirname, '..');
 const doc = readFileSync(join(root, 'docs/memory-tool.md'), 'utf8');
@@ -27,21 +28,7 @@ function example(heading: string): string {
     .replace(/from 'scratchpad-store\/(\w+)'/g, (_, sub: string) => `from '${join(root, `src/${sub}/index.ts`)}'`);
 }
 
-async function run(code: string, name: string): Promise<string> {
-  mkdirSync(scratch, { recursive: true });
-  const file = join(scratch, `${name}.mts`);
-  writeFileSync(file, code);
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
-  });
-  try {
-    await import(file);
-  } finally {
-    spy.mockRestore();
-  }
-  return lines.join('\n');
-}
+const run = (code: string, name: string): Promise<string> => runModule(code, scratch, name);
 
 function json(body: unknown): Response {
   return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });

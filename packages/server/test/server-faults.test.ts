@@ -4,10 +4,8 @@
  * clients here are deliberately simple (resend the whole unacknowledged batch until it is acknowledged), so what is
  * checked is the server: every op applied once, in order, with no gaps and no false conflicts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hmacAuth, signToken } from '../src/auth.js';
 import { createServer } from '../src/server.js';
 import { postgresStore } from '../src/sql/postgres.js';
@@ -15,22 +13,13 @@ import { sqliteStore } from '../src/sql/sqlite.js';
 import type { ServerStore } from '../src/types.js';
 import type { PullResponse, PushResponse } from 'scratchpad-store/protocol';
 import { startFaultProxy } from './helpers/fault-proxy.js';
-import { startPostgres, type PostgresCluster } from './helpers/postgres.js';
+import { postgresFixture } from './helpers/postgres.js';
 import { chainedOutbox, checkHistory } from './helpers/store-suite.js';
 
 const SECRET = 'fault-test-secret-0123456789-0123456789';
 const token = signToken('dana', SECRET);
 
-let dir: string;
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'scratchpad-faults-'));
-  cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+const fixture = postgresFixture('scratchpad-faults-');
 
 /** Sends until the server answers 200; network errors and 5xx are retried, anything else is a failure. */
 async function send<T>(url: string, init: RequestInit): Promise<T> {
@@ -48,8 +37,8 @@ async function send<T>(url: string, init: RequestInit): Promise<T> {
 }
 
 describe.each([
-  { name: 'SQLite', store: async (): Promise<ServerStore> => sqliteStore({ path: join(dir, 'faults.db') }) },
-  { name: 'PostgreSQL', store: async (): Promise<ServerStore> => postgresStore({ connectionString: await cluster.createDatabase() }) },
+  { name: 'SQLite', store: async (): Promise<ServerStore> => sqliteStore({ path: join(fixture.dir, 'faults.db') }) },
+  { name: 'PostgreSQL', store: async (): Promise<ServerStore> => postgresStore({ connectionString: await fixture.cluster.createDatabase() }) },
 ])('exactly-once through a faulty proxy on $name', ({ store }) => {
   it('applies each of 1,000 ops once', async () => {
     const server = createServer({ store: await store(), auth: hmacAuth(SECRET), log: () => undefined });

@@ -3,8 +3,6 @@
  * server on loopback over real SQLite and PostgreSQL. Each is a rejected op (or a 400 for the session id in the URL),
  * never a 500, and the client's outbox goes on.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PushResponse, SnapshotResponse, SyncOp } from 'scratchpad-store/protocol';
@@ -13,26 +11,17 @@ import { createServer, type ScratchpadServer } from '../src/server.js';
 import { postgresStore } from '../src/sql/postgres.js';
 import { sqliteStore } from '../src/sql/sqlite.js';
 import type { ServerStore } from '../src/types.js';
-import { startPostgres, type PostgresCluster } from './helpers/postgres.js';
+import { postgresFixture } from './helpers/postgres.js';
 import { opsFor } from './helpers/store-suite.js';
 
 const SECRET = 'input-test-secret-0123456789-0123456789';
 const token = signToken('alice', SECRET);
 
-let dir: string;
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'scratchpad-input-'));
-  cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+const fixture = postgresFixture('scratchpad-input-');
 
 const stores: [string, () => Promise<ServerStore>][] = [
-  ['SQLite', async () => sqliteStore({ path: join(dir, `input-${Math.random().toString(36).slice(2)}.db`) })],
-  ['PostgreSQL', async () => postgresStore({ connectionString: await cluster.createDatabase(), maxConnections: 3 })],
+  ['SQLite', async () => sqliteStore({ path: join(fixture.dir, `input-${Math.random().toString(36).slice(2)}.db`) })],
+  ['PostgreSQL', async () => postgresStore({ connectionString: await fixture.cluster.createDatabase(), maxConnections: 3 })],
 ];
 
 describe.each(stores)('bad names and timestamps on %s', (_name, open) => {

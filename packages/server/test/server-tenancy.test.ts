@@ -4,35 +4,24 @@
  * their first writer) migrates at open: the owner finds their data under the same session id, and the name is free
  * for everyone else.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PullResponse, PushResponse, SnapshotResponse, SyncOp } from 'scratchpad-store/protocol';
 import { hmacAuth, signToken } from '../src/auth.js';
 import { createServer, type ScratchpadServer } from '../src/server.js';
 import { postgresStore } from '../src/sql/postgres.js';
 import { sqliteStore } from '../src/sql/sqlite.js';
 import type { ServerStore } from '../src/types.js';
-import { startPostgres, type PostgresCluster } from './helpers/postgres.js';
+import { postgresFixture } from './helpers/postgres.js';
 import { checkHistory, opsFor } from './helpers/store-suite.js';
 
 const SECRET = 'tenancy-test-secret-0123456789-0123456789';
 const alice = signToken('alice', SECRET);
 const bob = signToken('bob', SECRET);
 
-let dir: string;
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'scratchpad-tenancy-'));
-  cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+const fixture = postgresFixture('scratchpad-tenancy-');
 
 async function serve(store: ServerStore): Promise<{ server: ScratchpadServer; url: string }> {
   const server = createServer({ store, auth: hmacAuth(SECRET), log: () => undefined });
@@ -72,7 +61,7 @@ const backends: [string, () => Promise<{ open: () => Promise<ServerStore>; downg
   [
     'SQLite',
     async () => {
-      const path = join(dir, `tenancy-${Math.random().toString(36).slice(2)}.db`);
+      const path = join(fixture.dir, `tenancy-${Math.random().toString(36).slice(2)}.db`);
       const withDb = <T>(body: (db: Database.Database) => T): T => {
         const db = new Database(path);
         try {
@@ -91,7 +80,7 @@ const backends: [string, () => Promise<{ open: () => Promise<ServerStore>; downg
   [
     'PostgreSQL',
     async () => {
-      const connectionString = await cluster.createDatabase();
+      const connectionString = await fixture.cluster.createDatabase();
       const withDb = async <T>(body: (client: pg.Client) => Promise<T>): Promise<T> => {
         const client = new pg.Client({ connectionString });
         await client.connect();

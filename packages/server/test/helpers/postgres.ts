@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 
 const execFile = promisify(execFileCb);
 
@@ -134,4 +135,31 @@ export async function startPostgres(): Promise<PostgresCluster> {
     cleanup();
     throw error;
   }
+}
+
+/**
+ * For a test file: a throwaway cluster and a temp folder, made before its tests and removed after them. Read
+ * `fixture.dir` and `fixture.cluster` inside tests and hooks (they exist once `beforeAll` has run).
+ */
+export function postgresFixture(prefix: string): { readonly dir: string; readonly cluster: PostgresCluster } {
+  let dir: string | undefined;
+  let cluster: PostgresCluster | undefined;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    cluster = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+  return {
+    get dir() {
+      if (!dir) throw new Error('postgresFixture: read dir inside a test or hook');
+      return dir;
+    },
+    get cluster() {
+      if (!cluster) throw new Error('postgresFixture: read cluster inside a test or hook');
+      return cluster;
+    },
+  };
 }
