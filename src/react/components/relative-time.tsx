@@ -1,4 +1,4 @@
-import { useSyncExternalStore, type ReactNode } from 'react';
+import { memo, useSyncExternalStore, type ReactNode } from 'react';
 import { formatExactTime, formatFullTime, formatRelative } from '../format.js';
 
 // One clock for every relative time on the page: a single timer, and only the <time> elements re-render on a tick.
@@ -25,8 +25,11 @@ function subscribe(listener: () => void): () => void {
 
 const getNow = (): number => now;
 
-/** "3 min ago", kept true by a shared 15-second clock, with the exact local time on hover. */
-export function RelativeTime({ timestamp, className = 'sp-time' }: { readonly timestamp: number; readonly className?: string }): ReactNode {
+/**
+ * "3 min ago", kept true by a shared 15-second clock, with the exact local time on hover. Memoised: a list re-rendered
+ * by a write keeps its rows' times, and formatting the tooltip's full date is not free.
+ */
+export const RelativeTime = memo(function RelativeTime({ timestamp, className = 'sp-time' }: { readonly timestamp: number; readonly className?: string }): ReactNode {
   const clock = useSyncExternalStore(subscribe, getNow, getNow);
   // A timestamp newer than the last tick (a write just now) reads "just now", not "in 3 seconds".
   const text = formatRelative(timestamp, Math.max(clock, timestamp));
@@ -35,4 +38,4 @@ export function RelativeTime({ timestamp, className = 'sp-time' }: { readonly ti
       {text}
     </time>
   );
-}
+});

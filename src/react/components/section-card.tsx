@@ -5,7 +5,7 @@ import { useAgentColor } from '../agent-colors.js';
 import { useAgentLabel } from '../agent-labels.js';
 import { cx } from '../class-names.js';
 import { useScratchpad } from '../context.js';
-import { agentStyle, plural } from '../format.js';
+import { agentStyle, formatCount, plural } from '../format.js';
 import { countLines } from '../../core/lines.js';
 import { lineEnding, withLineEndings } from '../line-endings.js';
 import { useSection } from '../use-section.js';
@@ -202,7 +202,7 @@ function Preview({ content, section, onSelect }: { content: string; section: str
         </pre>
       )}
       <div className="sp-content-more">
-        <span className="sp-muted">{all ? `All ${plural(cut.lines, 'line')}` : `The first ${plural(cut.shownLines, 'line')} of ${cut.lines.toLocaleString()}`}</span>
+        <span className="sp-muted">{all ? `All ${plural(cut.lines, 'line')}` : `The first ${plural(cut.shownLines, 'line')} of ${formatCount(cut.lines)}`}</span>
         <button type="button" className="sp-button sp-button--quiet" onClick={() => setAll(!all)} aria-expanded={all}>
           {all ? 'Show less' : 'Show all'}
         </button>
@@ -357,7 +357,7 @@ function Editor({ pad, section, user, current, onClose }: EditorProps): ReactNod
       {view ? (
         <div className="sp-editor-window" role="group" aria-label="Lines being edited">
           <span id={`${id}-range`}>
-            Lines {view.from.toLocaleString()}–{view.to.toLocaleString()} of {view.total.toLocaleString()}
+            Lines {formatCount(view.from)}–{formatCount(view.to)} of {formatCount(view.total)}
           </span>
           <button type="button" className="sp-button sp-button--quiet" disabled={dirty || view.from === 1} onClick={() => moveTo(view.from - WINDOW_LINES)}>
             Earlier lines
