@@ -24,7 +24,7 @@ import { freePort } from './helpers/postgres.js';
 import { startCosmos, type CosmosEmulator } from './helpers/cosmos.js';
 import { startFaultProxy, startStorageProxy, type StorageFault, type StorageRequest } from './helpers/fault-proxy.js';
 import { sqliteStore } from '../src/sql/sqlite.js';
-import { chainedOutbox, checkHistory, opsFor, retryFaults, runStoreSuite, writeEveryKind, type StoreFactory } from './helpers/store-suite.js';
+import { chainedOutbox, checkHistory, opsFor, retryFaults, runStoreSuite, writeEveryKind, type StoreFactory, mixedBatch } from './helpers/store-suite.js';
 
 let azurite: Azurite | undefined;
 let containers = 0;
@@ -122,13 +122,7 @@ describe.each([
           const id = `client-${c}`;
           const ops = opsFor(id);
           for (let b = 0; b < batches; b++) {
-            const batch: SyncOp[] = [];
-            for (let i = 0; i < perBatch; i++) {
-              const n = b * perBatch + i;
-              if (n % 5 === 0) batch.push(ops.replace('pad', 'shared', `client ${c} wrote ${n}\n`, 0));
-              else if (n % 5 === 1) batch.push(ops.append('pad', `own-${c}`, `line ${n}`));
-              else batch.push(ops.append('pad', 'log', `client ${c} op ${n}`));
-            }
+            const batch = mixedBatch(ops, c, b, perBatch);
             const body = JSON.stringify({ clientId: id, ops: batch });
             const response = await send<PushResponse>(`${url}/v1/sessions/shared-session/push`, { method: 'POST', body });
             expect(response.lastMutationId).toBe((b + 1) * perBatch);

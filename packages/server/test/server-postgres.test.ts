@@ -5,7 +5,7 @@ import { postgresStore } from '../src/sql/postgres.js';
 import type { SyncOp } from 'scratchpad-store/protocol';
 import type { PullResponse, PushResponse, SnapshotResponse } from 'scratchpad-store/protocol';
 import { startPostgres, type PostgresCluster } from './helpers/postgres.js';
-import { checkHistory, opsFor } from './helpers/store-suite.js';
+import { checkHistory, opsFor, mixedBatch } from './helpers/store-suite.js';
 
 const SECRET = 'postgres-test-secret-0123456789-abcdef';
 const token = signToken('alice', SECRET);
@@ -64,13 +64,7 @@ describe('two server instances on one PostgreSQL', () => {
           const id = `client-${c}`;
           const ops = opsFor(id);
           for (let b = 0; b < batches; b++) {
-            const batch: SyncOp[] = [];
-            for (let i = 0; i < perBatch; i++) {
-              const n = b * perBatch + i;
-              if (n % 5 === 0) batch.push(ops.replace('pad', 'shared', `client ${c} wrote ${n}\n`, 0));
-              else if (n % 5 === 1) batch.push(ops.append('pad', `own-${c}`, `line ${n}`));
-              else batch.push(ops.append('pad', 'log', `client ${c} op ${n}`));
-            }
+            const batch = mixedBatch(ops, c, b, perBatch);
             const response = await post(url, 'shared-session', id, batch);
             expect(response.lastMutationId).toBe((b + 1) * perBatch);
             // A retry of the same batch (as after a lost answer) changes nothing.

@@ -6,7 +6,7 @@ import { entryFromRow } from '../rules/tx.js';
 import { groupPrunable, onlyChangedSession, sectionRow, type ClientRow, type PrunableSection, type SeqEntry, type SessionRow, type StoreTx } from '../rules/tx.js';
 import type { ServerLimits, ServerStore } from '../types.js';
 import { isSessionKey, sessionKey, splitSessionKey } from '../rules/tenancy.js';
-import { DanglingReference, InFlight, SessionLocks, WriteConflict, compareNames, hashKey, isTransient, nonce, optimisticRunner, retryTransient, type OptimisticTx, type RetryPolicy } from './common.js';
+import { DanglingReference, InFlight, SessionLocks, WriteConflict, compareNames, hashKey, isTransient, nonce, optimisticRunner, retryTransient, type OptimisticTx, type RetryPolicy, withHousekeeping } from './common.js';
 import { PayloadCache } from './payload-cache.js';
 
 /**
@@ -74,18 +74,11 @@ export async function blobStore(options: BlobStoreOptions): Promise<ServerStore>
     health: () => inFlight.run(async () => void (await container.getProperties())),
     close: () => inFlight.close(),
   });
-  const graceMs = options.orphanGraceMs ?? 3_600_000;
-  return {
-    ...store,
-    // The sweep runs with retention because both are the periodic housekeeping an operator turns on together.
-    async prune(pruneOptions) {
-      // Sessions written before tenancy keys move to their owner's key first, so that retention sees them too.
-      await inFlight.run(() => migrateAllLegacy(ctx));
-      const report = await store.prune(pruneOptions);
-      await inFlight.run(() => sweepOrphans(ctx, Date.now() - graceMs));
-      return report;
-    },
-  };
+  return withHousekeeping(store, inFlight, {
+    migrateLegacy: () => migrateAllLegacy(ctx),
+    sweepOrphans: (olderThan) => sweepOrphans(ctx, olderThan),
+    graceMs: options.orphanGraceMs ?? 3_600_000,
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { HttpError } from '../errors.js';
 import type { TransactionRunner, StoreTx } from '../rules/tx.js';
+import type { ServerStore } from '../types.js';
 
 /**
  * A compare-and-swap lost to another writer (HTTP 412, or 409 on a create): the transaction is run again from the
@@ -206,4 +207,25 @@ export function splitText(text: string, max: number): string[] {
 /** Bytes of a value as JSON in UTF-8: what Cosmos DB counts against its item and request limits. */
 export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+/**
+ * Retention with the Azure stores' own housekeeping around it. Sessions written before tenancy keys move to their
+ * owner's key first, so that retention sees them too; orphaned large values older than `graceMs` go after it. They run
+ * together because both are the periodic housekeeping an operator turns on with retention.
+ */
+export function withHousekeeping(
+  store: ServerStore,
+  inFlight: InFlight,
+  housekeeping: { readonly migrateLegacy: () => Promise<unknown>; readonly sweepOrphans: (olderThan: number) => Promise<unknown>; readonly graceMs: number },
+): ServerStore {
+  return {
+    ...store,
+    async prune(pruneOptions) {
+      await inFlight.run(housekeeping.migrateLegacy);
+      const report = await store.prune(pruneOptions);
+      await inFlight.run(() => housekeeping.sweepOrphans(Date.now() - housekeeping.graceMs));
+      return report;
+    },
+  };
 }

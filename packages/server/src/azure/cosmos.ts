@@ -17,7 +17,7 @@ import { entryFromRow } from '../rules/tx.js';
 import { groupPrunable, onlyChangedSession, sectionRow, type ClientRow, type EntryMeta, type PrunableSection, type SeqEntry, type SessionRow, type StoreTx } from '../rules/tx.js';
 import type { ServerLimits, ServerStore } from '../types.js';
 import { SESSION_KEY_SEPARATOR, isSessionKey, sessionKey, splitSessionKey } from '../rules/tenancy.js';
-import { DanglingReference, InFlight, SessionLocks, WriteConflict, compareNames, hashKey, isTransient, jsonBytes, nonce, optimisticRunner, retryTransient, sessionBusy, sleep, splitText, type OptimisticTx, type RetryPolicy } from './common.js';
+import { DanglingReference, InFlight, SessionLocks, WriteConflict, compareNames, hashKey, isTransient, jsonBytes, nonce, optimisticRunner, retryTransient, sessionBusy, sleep, splitText, type OptimisticTx, type RetryPolicy, withHousekeeping } from './common.js';
 import { PayloadCache } from './payload-cache.js';
 
 /**
@@ -127,18 +127,11 @@ export async function cosmosStore(options: CosmosStoreOptions): Promise<ServerSt
       // A transactional batch holds at most 100 operations and 2 MB: one op's effects always fit, a whole push may not.
       { transactionPerOp: true },
     );
-    const graceMs = options.orphanGraceMs ?? 3_600_000;
-    return {
-      ...store,
-      // The sweep runs with retention because both are the periodic housekeeping an operator turns on together.
-      async prune(pruneOptions) {
-        // Sessions written before tenancy keys move to their owner's key first, so that retention sees them too.
-        await inFlight.run(() => migrateAllLegacy(ctx));
-        const report = await store.prune(pruneOptions);
-        await inFlight.run(() => sweepOrphans(ctx, Date.now() - graceMs));
-        return report;
-      },
-    };
+    return withHousekeeping(store, inFlight, {
+      migrateLegacy: () => migrateAllLegacy(ctx),
+      sweepOrphans: (olderThan) => sweepOrphans(ctx, olderThan),
+      graceMs: options.orphanGraceMs ?? 3_600_000,
+    });
   } catch (error) {
     if (own) client.dispose();
     throw error;

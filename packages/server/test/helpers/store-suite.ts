@@ -44,6 +44,21 @@ export function chainedOutbox(clientId: string, c: number, count: number): SyncO
   return outbox;
 }
 
+/**
+ * Batch `b` of client `c` in the concurrent-push tests: every fifth op replaces a section all clients share, the next
+ * appends to the client's own section, the rest append to a shared log.
+ */
+export function mixedBatch(ops: ReturnType<typeof opsFor>, c: number, b: number, perBatch: number): SyncOp[] {
+  const batch: SyncOp[] = [];
+  for (let i = 0; i < perBatch; i++) {
+    const n = b * perBatch + i;
+    if (n % 5 === 0) batch.push(ops.replace('pad', 'shared', `client ${c} wrote ${n}\n`, 0));
+    else if (n % 5 === 1) batch.push(ops.append('pad', `own-${c}`, `line ${n}`));
+    else batch.push(ops.append('pad', 'log', `client ${c} op ${n}`));
+  }
+  return batch;
+}
+
 export function opsFor(clientId: string, start = 1) {
   let next = start;
   const make = (kind: SyncOp['kind'], pad: string, section: string, content: string, baseVersion: number, extra: Partial<SyncOp> = {}): SyncOp => ({
